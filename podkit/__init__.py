@@ -1,0 +1,3 @@
+"""podkit: turn a written commentary into a podcast episode, offline."""
+
+__version__ = "0.1.0"

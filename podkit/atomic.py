@@ -1,0 +1,86 @@
+"""Atomic file output: write to a temporary file beside the target, then rename.
+
+A reader never sees half a file and a crash never leaves one at the destination.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def _describe(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the device while writing {path}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {path}: permission denied"
+    if exc.errno == errno.ENOENT:
+        return f"cannot write {path}: folder {path.parent} does not exist"
+    if exc.errno == errno.EISDIR:
+        return f"cannot write {path}: it is a directory"
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Fail early, before any work, when *path* cannot be written."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: folder {parent} is not writable")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside *path*; rename it into place on success.
+
+    On any exception (including KeyboardInterrupt) the temporary file is removed
+    and the destination is left exactly as it was.
+    """
+    path = Path(path)
+    check_writable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    except OSError as exc:
+        raise OutputError(_describe(exc, path)) from exc
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with contextlib.suppress(OSError):
+            # keep the permissions a normal open() would have given
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_path, 0o666 & ~umask)
+        os.replace(tmp_path, path)
+    except OSError as exc:
+        tmp_path.unlink(missing_ok=True)
+        raise OutputError(_describe(exc, path)) from exc
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write *data* to *path* atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 *text* to *path* atomically (newlines as given)."""
+    return write_bytes(path, text.encode("utf-8"))
