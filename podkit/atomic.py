@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     path = Path(path)
     check_writable(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent or ".")
     except OSError as exc:
         raise OutputError(_describe(exc, path)) from exc
     os.close(fd)
@@ -84,3 +85,28 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 *text* to *path* atomically (newlines as given)."""
     return write_bytes(path, text.encode("utf-8"))
+
+
+def remove_stale(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove temporary files left beside *path* by processes that died (kill -9)."""
+    path = Path(path)
+    removed = []
+    for p in (path.parent if str(path.parent) else Path(".")).glob(f".{glob.escape(path.name)}.*.part"):
+        pid = p.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

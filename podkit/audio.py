@@ -1,0 +1,324 @@
+"""Audio assembly and encoding: the only module that imports pydub.
+
+Design rules, each measured:
+
+* Joins are linear: pieces are joined once (``b"".join`` of their PCM), never
+  with pydub's ``+`` or ``sum``, which copy the whole episode on every append.
+* Nothing but WAV goes through pydub, so it never needs ffprobe (which the
+  PyPI ffmpeg lacks): other inputs are decoded to WAV with the ffmpeg binary
+  shipped by imageio-ffmpeg first.
+* A whole episode is never held in memory: segments are processed one by one
+  and streamed into the encoder (or, for MP3, encoded one by one and their
+  frames concatenated, which is what makes a one-segment edit cheap).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from pydub import AudioSegment
+
+from .errors import AudioError, InputError, OutputError
+
+#: The formats podkit writes, with the ffmpeg encoder and container for each.
+FORMATS: dict[str, tuple[list[str], str]] = {
+    "mp3": (["-c:a", "libmp3lame", "-compression_level", "7"], "mp3"),
+    "m4a": (["-c:a", "aac"], "ipod"),
+    "opus": (["-c:a", "libopus", "-application", "voip"], "ogg"),
+    "flac": (["-c:a", "flac"], "flac"),
+    "wav": (["-c:a", "pcm_s16le"], "wav"),
+}
+LOSSY = {"mp3", "m4a", "opus"}
+MP3_FRAME = 1152
+#: LAME's encoder delay plus the decoder's (576 + 529): the silence a decoder
+#: plays before the first sample of a separately encoded MP3 piece.
+MP3_DELAY = 1105
+
+
+@cache
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary shipped with imageio-ffmpeg (or $PODKIT_FFMPEG)."""
+    exe = os.environ.get("PODKIT_FFMPEG")
+    if exe:
+        return exe
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # pragma: no cover - depends on the install
+        raise AudioError(f"no ffmpeg binary found (imageio-ffmpeg): {exc}") from exc
+
+
+def _run_ffmpeg(args: list[str], *, stdin: bytes | None = None, what: str) -> bytes:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
+    try:
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+    except OSError as exc:
+        raise AudioError(f"could not run ffmpeg for {what}: {exc}") from exc
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        last = err[-1] if err else f"exit status {proc.returncode}"
+        if "No space left" in last:
+            raise OutputError(f"no space left on the device while writing {what}")
+        raise AudioError(f"ffmpeg failed on {what}: {last}")
+    return proc.stdout
+
+
+def _safe_path(path: Path) -> str:
+    """A path ffmpeg reads as a file even when its name starts with '-'."""
+    return "file:" + str(path.absolute())
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono float32 samples in [-1, 1] at ``rate`` Hz: the value podkit processes."""
+
+    samples: np.ndarray
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+    def pcm16(self) -> bytes:
+        """16-bit little-endian PCM (rounded, clipped)."""
+        return to_pcm16(self.samples)
+
+
+def to_pcm16(samples: np.ndarray) -> bytes:
+    return np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2").tobytes()
+
+
+def from_pcm16(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def _segment(pcm: bytes, rate: int) -> AudioSegment:
+    return AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=1)
+
+
+def join_speech(pieces: Iterable[bytes | float], rate: int) -> tuple[AudioSegment, list[tuple[int, int]]]:
+    """Join PCM pieces and pauses (seconds) once, in linear time.
+
+    Returns the joined audio and the (start, end) sample offsets of every PCM
+    piece, in order: the cue times of the transcript.
+    """
+    chunks: list[bytes] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for piece in pieces:
+        if isinstance(piece, bytes | bytearray):
+            chunks.append(bytes(piece))
+            n = len(piece) // 2
+            spans.append((pos, pos + n))
+            pos += n
+        else:
+            silence = AudioSegment.silent(duration=float(piece) * 1000.0, frame_rate=rate)
+            chunks.append(silence.raw_data)
+            pos += len(silence.raw_data) // 2
+    return _segment(b"".join(chunks), rate), spans
+
+
+def clip_of(segment: AudioSegment) -> Clip:
+    seg = segment.set_channels(1).set_sample_width(2)
+    return Clip(from_pcm16(seg.raw_data), seg.frame_rate)
+
+
+def resample(clip: Clip, rate: int) -> Clip:
+    """Band-limited resampling (polyphase), exact for 22050 -> 44100."""
+    if clip.rate == rate:
+        return clip
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(clip.rate, rate)
+    out = resample_poly(clip.samples, rate // g, clip.rate // g).astype(np.float32)
+    return Clip(out, rate)
+
+
+# --------------------------------------------------------------------------- music
+
+
+def load_audio(path: Path, rate: int) -> AudioSegment:
+    """Decode any file ffmpeg reads to a mono AudioSegment at *rate*."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"music file not found: {path}")
+    wav = _run_ffmpeg(
+        ["-i", _safe_path(path), "-vn", "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"],
+        what=str(path),
+    )
+    if len(wav) <= 44:
+        raise InputError(f"music file has no audio: {path}")
+    import io
+
+    return AudioSegment.from_file(io.BytesIO(wav), format="wav")
+
+
+def _match_loudness(bed: AudioSegment, voice: AudioSegment, under_db: float) -> AudioSegment:
+    """Set the bed *under_db* below the voice (RMS over the non-silent parts)."""
+    if bed.rms == 0 or voice.rms == 0:
+        return bed
+    return bed.apply_gain((voice.dBFS - under_db) - bed.dBFS)
+
+
+def with_bed(
+    speech: AudioSegment,
+    bed: AudioSegment,
+    *,
+    where: str,
+    duck_db: float,
+    fade_seconds: float,
+    lead_seconds: float,
+) -> tuple[AudioSegment, int]:
+    """Mix a music bed under speech: it plays alone for *lead_seconds* before
+    (intro) or after (outro) the speech, fades in and out, and ducks by
+    *duck_db* while the voice speaks.
+
+    Returns the mix and the offset in samples at which the speech starts.
+    """
+    rate = speech.frame_rate
+    lead_ms = int(lead_seconds * 1000)
+    fade_ms = int(fade_seconds * 1000)
+    total_ms = len(speech) + lead_ms
+    loops = max(1, -(-total_ms // max(1, len(bed))))
+    music = (bed * loops)[:total_ms] if loops > 1 else bed[:total_ms]
+    music = _match_loudness(music, speech, 0.0)  # full level when alone
+    if where == "intro":
+        alone, under = music[:lead_ms], music[lead_ms:]
+        music = alone.append(under.apply_gain(-duck_db), crossfade=min(300, len(alone), len(under)))
+        base = AudioSegment.silent(duration=lead_ms, frame_rate=rate) + speech
+        offset = int(round(lead_ms * rate / 1000))
+    else:
+        under, alone = music[: len(speech)], music[len(speech) :]
+        music = under.apply_gain(-duck_db).append(alone, crossfade=min(300, len(under), len(alone)))
+        base = speech + AudioSegment.silent(duration=lead_ms, frame_rate=rate)
+        offset = 0
+    music = music.fade_in(min(fade_ms, len(music) // 2)).fade_out(min(fade_ms, len(music) // 2))
+    music = music.set_frame_rate(rate)
+    mixed = base.overlay(music)
+    return mixed, offset
+
+
+def sting(path: Path, rate: int, seconds: float = 4.0) -> AudioSegment:
+    """A short musical sting between segments, faded at both ends."""
+    s = load_audio(path, rate)[: int(seconds * 1000)]
+    return s.fade_in(20).fade_out(min(500, len(s) // 2))
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: int) -> int:
+    """Encode one piece to a bare MP3 stream (no Xing frame, no ID3) so that
+    pieces can be concatenated frame by frame. Returns the number of frames."""
+    _run_ffmpeg(
+        [
+            "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+            "-ar", str(sample_rate), "-ac", "1", "-b:a", bitrate,
+            *FORMATS["mp3"][0], "-write_xing", "0", "-id3v2_version", "0",
+            "-f", "mp3", _safe_path(out),
+        ],
+        stdin=pcm,
+        what=str(out),
+    )
+    return count_mp3_frames(out.read_bytes())
+
+
+_BITRATES = {
+    # MPEG-1 layer III and MPEG-2/2.5 layer III, kbps by index
+    3: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+    2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+}
+_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
+
+
+def count_mp3_frames(data: bytes) -> int:
+    """Count the MPEG layer III frames in a bare stream (headers walked in order)."""
+    i, n, frames = 0, len(data), 0
+    while i + 4 <= n:
+        b1, b2, b3 = data[i + 1], data[i + 2], data[i + 3]
+        if data[i] != 0xFF or (b1 & 0xE0) != 0xE0:
+            i += 1
+            continue
+        version = (b1 >> 3) & 3
+        layer = (b1 >> 1) & 3
+        br_idx, sr_idx, pad = (b2 >> 4) & 15, (b2 >> 2) & 3, (b2 >> 1) & 1
+        if layer != 1 or version == 1 or br_idx in (0, 15) or sr_idx == 3:
+            i += 1
+            continue
+        kbps = _BITRATES[3 if version == 3 else 2][br_idx]
+        sr = _RATES[version][sr_idx]
+        size = (144000 * kbps // sr if version == 3 else 72000 * kbps // sr) + pad
+        frames += 1
+        i += size
+    return frames
+
+
+def mp3_samples_per_frame(sample_rate: int) -> int:
+    return MP3_FRAME if sample_rate >= 32000 else 576
+
+
+def encode_stream(
+    pieces: Iterable[bytes],
+    rate: int,
+    out: Path,
+    fmt: str,
+    *,
+    bitrate: str,
+    sample_rate: int,
+    ffmetadata: str | None = None,
+) -> None:
+    """Encode PCM pieces (16-bit mono at *rate*) streamed into one ffmpeg."""
+    codec, container = FORMATS[fmt]
+    args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
+    meta_file = None
+    if ffmetadata:
+        fd, meta_file = tempfile.mkstemp(suffix=".ffmeta", prefix="podkit-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(ffmetadata)
+        args += ["-f", "ffmetadata", "-i", _safe_path(Path(meta_file)), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+    args += ["-ar", str(sample_rate), "-ac", "1", *codec]
+    if fmt in LOSSY:
+        args += ["-b:a", bitrate]
+    if fmt == "opus" and sample_rate not in (8000, 12000, 16000, 24000, 48000):
+        args[args.index("-ar", 8) + 1] = "48000"
+    args += ["-f", container, _safe_path(out)]
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise AudioError(f"could not run ffmpeg: {exc}") from exc
+    try:
+        assert proc.stdin is not None
+        try:
+            for piece in pieces:
+                proc.stdin.write(piece)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        code = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        if meta_file:
+            os.unlink(meta_file)
+    if code != 0:
+        last = err.strip().splitlines()[-1] if err.strip() else f"exit status {code}"
+        if "No space left" in err:
+            raise OutputError(f"no space left on the device while writing {out}")
+        raise AudioError(f"ffmpeg failed writing {out}: {last}")

@@ -1,0 +1,235 @@
+"""The speech engine: the only module that imports pyttsx3.
+
+On Linux, eSpeak NG comes from the PyPI package ``espeakng-loader`` (library and
+data), so no system package is needed; on macOS and Windows pyttsx3's native
+drivers are used as they are.
+
+pyttsx3 2.99's eSpeak driver has traps that were measured, not guessed; this
+module is written to be correct in spite of each (tests/test_engine.py guards
+every one):
+
+1. ``runAndWait()`` returns before eSpeak has finished long texts, so files go
+   missing or shift by one: every utterance is followed by ``espeak_Synchronize``
+   and the file is checked before it is read.
+2. Several ``save_to_file`` calls before one ``runAndWait`` write only the last
+   file: exactly one utterance is queued per ``runAndWait``.
+3. An unknown voice id is silently ignored: ids are validated against the list.
+4. Rate changes can take effect one utterance late: the voice and rate are set
+   before every utterance, after the previous one has drained (reading the rate
+   back is no check: the binding returns stale values).
+5. The driver prints ``Audio saved to ...`` on stdout: it is swallowed; the WAV
+   is read with its real header (22050 Hz mono 16-bit on eSpeak).
+6. Forking a process that has used pyttsx3 hangs the child: parallel rendering
+   uses spawned workers (see :mod:`podkit.workers`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import difflib
+import io
+import os
+import sys
+import tempfile
+import wave
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import EngineError, VoiceError
+
+DEFAULT_VOICE = "en-us"
+DEFAULT_RATE = 170
+MIN_RATE, MAX_RATE = 80, 450
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice the engine can speak with; ``id`` is what the script names."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None = None
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Synthesised audio: 16-bit mono PCM bytes at ``rate`` Hz."""
+
+    pcm: bytes
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / self.rate
+
+
+@cache
+def _load_backend() -> None:
+    """Make eSpeak NG from espeakng-loader visible before pyttsx3 is imported."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import espeakng_loader
+    except ImportError:  # pragma: no cover - fall back to a system eSpeak NG
+        return
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
+
+
+def engine_version() -> str:
+    """Everything about the engine that changes its sound (for cache keys)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [sys.platform]
+    for dist in ("pyttsx3", "espeakng-loader"):
+        try:
+            parts.append(f"{dist}={version(dist)}")
+        except PackageNotFoundError:
+            pass
+    return ";".join(parts)
+
+
+def _pyttsx3():
+    _load_backend()
+    try:
+        import pyttsx3
+    except Exception as exc:  # RuntimeError when no eSpeak library is found
+        raise EngineError(f"the speech engine could not start: {exc}") from exc
+    return pyttsx3
+
+
+def _variants() -> tuple[str, ...]:
+    """eSpeak voice variants (``+f3``, ``+m1`` ...) shipped with the data."""
+    data = os.environ.get("ESPEAK_DATA_PATH")
+    if not data:
+        return ()
+    folder = Path(data) / "voices" / "!v"
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in folder.iterdir() if p.name.replace("_", "").replace("-", "").isalnum()))
+
+
+@cache
+def list_voices() -> tuple[Voice, ...]:
+    """All usable voice ids, eSpeak variants included (``en-us+f3``)."""
+    engine = _open()
+    voices: list[Voice] = []
+    seen: set[str] = set()
+    for v in engine.getProperty("voices"):
+        langs = tuple(str(x) for x in (v.languages or ()) if x)
+        # eSpeak ids look like "gmw/en-us"; scripts name the language ("en-us")
+        vid = langs[0] if (langs and "/" in v.id) else v.id
+        if vid in seen:
+            continue
+        seen.add(vid)
+        voices.append(Voice(id=vid, name=v.name, languages=langs, gender=v.gender))
+    variants = _variants()
+    if variants:
+        base = list(voices)
+        for v in base:
+            for var in variants:
+                voices.append(Voice(id=f"{v.id}+{var}", name=f"{v.name} ({var})", languages=v.languages))
+    return tuple(voices)
+
+
+def voice_ids(lang: str | None = None) -> list[str]:
+    """Voice ids, optionally only those whose language starts with *lang*."""
+    ids = [v.id for v in list_voices()]
+    if lang:
+        lang = lang.lower()
+        ids = [i for i in ids if i.lower() == lang or i.lower().startswith((lang + "-", lang + "+"))]
+    return ids
+
+
+def check_voice(voice: str) -> str:
+    """Return *voice* if the engine has it, else raise VoiceError with the closest id."""
+    known = {v.id for v in list_voices()}
+    if voice in known:
+        return voice
+    close = difflib.get_close_matches(voice, sorted(known), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else "; run 'podkit voices' to list them"
+    raise VoiceError(f"unknown voice '{voice}'{hint}")
+
+
+def check_rate(rate: float) -> int:
+    if not (MIN_RATE <= rate <= MAX_RATE):
+        raise VoiceError(f"rate {rate:g} words per minute is out of range ({MIN_RATE} to {MAX_RATE})")
+    return int(round(rate))
+
+
+@cache
+def _open():
+    pyttsx3 = _pyttsx3()
+    try:
+        return pyttsx3.init()
+    except Exception as exc:
+        raise EngineError(f"the speech engine could not start: {exc}") from exc
+
+
+def _drain() -> None:
+    """Wait until eSpeak has really finished (trap 1)."""
+    with contextlib.suppress(Exception):
+        from pyttsx3.drivers import _espeak
+
+        _espeak.Synchronize()
+
+
+def _read_wav(path: Path) -> Speech:
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2:
+            raise EngineError(f"the engine wrote {8 * w.getsampwidth()}-bit audio; 16-bit was expected")
+        frames = w.readframes(w.getnframes())
+        channels = w.getnchannels()
+        rate = w.getframerate()
+    if channels != 1:
+        import array
+
+        samples = array.array("h", frames)
+        frames = samples[::channels].tobytes()
+    return Speech(frames, rate)
+
+
+class Engine:
+    """One pyttsx3 engine per process; speaks one utterance at a time into PCM."""
+
+    def __init__(self) -> None:
+        self._engine = _open()
+        self._tmp = Path(tempfile.mkdtemp(prefix="podkit-engine-"))
+        self._count = 0
+
+    def synthesize(self, text: str, *, voice: str = DEFAULT_VOICE, rate: int = DEFAULT_RATE) -> Speech:
+        """Speak *text* with *voice* at *rate* words per minute and return the audio."""
+        check_voice(voice)
+        rate = check_rate(rate)
+        text = " ".join(text.split())
+        if not text:
+            raise EngineError("nothing to synthesise: the text is empty")
+        self._count += 1
+        out = self._tmp / f"u{self._count}.wav"
+        eng = self._engine
+        sink = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
+                _drain()
+                eng.setProperty("voice", voice)
+                eng.setProperty("rate", rate)
+                _drain()
+                eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait
+                eng.runAndWait()
+                _drain()  # trap 1
+        except Exception as exc:
+            raise EngineError(f"the speech engine failed: {exc}") from exc
+        if not out.exists() or out.stat().st_size <= 44:
+            raise EngineError("the speech engine wrote no audio for an utterance")
+        try:
+            return _read_wav(out)
+        finally:
+            out.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -1,0 +1,536 @@
+"""Rendering: from a parsed script to one publish-ready audio file.
+
+The work is split so that an edit re-does only what it touched:
+
+1. *plan*: each segment becomes a job (sentences in spoken form with their voice
+   and rate, pauses, music), keyed by everything that changes its sound;
+2. *synthesise*: jobs missing from the cache run in spawned workers, one
+   engine each; a worker speaks the sentences, joins them, mixes music,
+   normalises loudness and stores the segment's PCM (and, for MP3, its encoded
+   frames) in the cache;
+3. *assemble*: segments are streamed into the output (MP3: their frames are
+   concatenated, which is valid MP3 because every piece starts and ends in
+   silence) and the result is tagged, given its sidecars and renamed into place.
+
+Each segment is normalised on its own to the target loudness, with a true-peak
+limiter, so the episode's integrated loudness is the target too and the work
+for one segment never depends on the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__, atomic, script, workers
+from .cache import Cache, key_of
+from .errors import InputError, OutputError, ScriptError, VoiceError
+
+#: Bump when the processing changes what a cached segment sounds like.
+PIPELINE_VERSION = 1
+ENGINE_RATE = 22050
+#: Internal true-peak ceiling per format: lossy encoders overshoot a little.
+CEILING_MARGIN = {"mp3": 1.0, "m4a": 1.0, "opus": 1.0, "flac": 0.0, "wav": 0.0}
+TRUE_PEAK = -1.0
+
+EventHandler = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    fmt: str = "mp3"
+    bitrate: str = "96k"
+    sample_rate: int = 44100
+    loudness: float | None = -16.0
+    voice: str | None = None  # overrides the script's voice
+    rate: int | None = None  # overrides the script's rate
+    jobs: int = 0  # 0: one per core
+    cache_dir: Path | None = None
+    id3v23: bool = False
+    base_url: str | None = None
+    html: bool = False
+    sidecars: bool = True
+    timeout_base: float = 60.0  # seconds allowed per segment, plus per word:
+    timeout_per_word: float = 0.5
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One utterance (a sentence in one voice) or a pause."""
+
+    spoken: str = ""
+    written: str = ""
+    voice: str = ""
+    rate: int = 0
+    speaker: str | None = None
+    pause: float = 0.0
+
+
+@dataclass(frozen=True)
+class Job:
+    index: int
+    id: str
+    heading: str
+    line: int
+    units: tuple[Unit, ...]
+    tail: float  # silence after the segment
+    bed: dict[str, Any] | None  # {"path", "digest", "where", "duck_db", ...}
+    sting: dict[str, Any] | None  # {"path", "digest"}: a sting-only job
+    rate: int
+    loudness: float | None
+    ceiling: float
+    key: str = ""
+
+    @property
+    def words(self) -> int:
+        return sum(len(u.written.split()) for u in self.units)
+
+    @property
+    def label(self) -> str:
+        return f"segment '{self.id}' (line {self.line})"
+
+
+@dataclass(frozen=True)
+class Plan:
+    episode: script.Episode
+    jobs: tuple[Job, ...]
+    cached: frozenset[str]  # keys already in the cache (PCM and, for MP3, frames)
+    options: Options
+
+    @property
+    def to_render(self) -> list[Job]:
+        return [j for j in self.jobs if j.key not in self.cached]
+
+
+@dataclass(frozen=True)
+class Result:
+    path: Path
+    fmt: str
+    duration_ms: int
+    chapters: tuple[Any, ...]
+    cues: tuple[Any, ...]
+    sidecars: tuple[Path, ...]
+    rendered: tuple[str, ...]  # segment ids synthesised this time
+    reused: tuple[str, ...]  # segment ids taken from the cache
+
+
+# --------------------------------------------------------------------------- sentences
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "mt", "no", "nos", "vs", "etc", "e.g", "i.e", "approx", "gen", "col",
+    "lt", "capt", "sgt", "maj", "rev", "fr", "sr", "jr", "rep", "sen", "gov", "pres", "hon", "inc", "ltd", "co",
+    "corp", "dept", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "cf", "al", "ave", "rd", "blvd", "u.s", "u.k",
+}
+_SENT_END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split written text into sentences, not at abbreviations or initials."""
+    out: list[str] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        before = text[start : m.start() + 1]
+        last = before.rsplit(None, 1)[-1] if before.split() else ""
+        word = last.rstrip(".").lstrip("\"'“‘(").lower()
+        if m.group(0).startswith(".") and (word in _ABBREV or re.fullmatch(r"[a-z]", word)):
+            continue
+        out.append(text[start : m.end()].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def resolve_file(script_path: Path | None, name: str, what: str) -> Path:
+    """A file named in the front matter, relative to the script's folder."""
+    p = Path(name).expanduser()
+    if not p.is_absolute() and script_path is not None:
+        p = script_path.parent / p
+    if p.is_dir():
+        raise InputError(f"{what} '{name}' is a directory, not a file")
+    if not p.is_file():
+        raise InputError(f"{what} file not found: {p}")
+    return p
+
+
+def _lexicon(meta: script.Meta) -> dict[str, str]:
+    from . import speech
+
+    lex = dict(speech.user_lexicon())
+    lex.update(meta.pronounce)
+    return lex
+
+
+def plan(episode: script.Episode, options: Options, *, script_path: Path | None = None) -> Plan:
+    """Turn an episode into keyed jobs and find which are already cached."""
+    from . import engine, speech
+
+    meta = episode.meta
+    if options.fmt not in CEILING_MARGIN:
+        raise InputError(f"unknown format '{options.fmt}'")
+    voice_default = options.voice or meta.voice
+    rate = engine.check_rate(options.rate or meta.rate)
+    lex = _lexicon(meta)
+    ceiling = TRUE_PEAK - CEILING_MARGIN[options.fmt]
+    music = meta.music
+    beds = {
+        where: resolve_file(script_path, name, f"music.{where}")
+        for where, name in (("intro", music.intro), ("outro", music.outro))
+        if name
+    }
+    sting_path = resolve_file(script_path, music.sting, "music.sting") if music.sting else None
+    checked: set[str] = set()
+
+    def voice_of(name: str | None, line: int) -> str:
+        vid = voice_default if name is None else meta.voices.get(name, name)
+        if vid not in checked:
+            try:
+                engine.check_voice(vid)
+            except VoiceError as exc:
+                raise ScriptError(str(exc), path=script_path, line=line) from None
+            checked.add(vid)
+        return vid
+
+    common = {
+        "pipeline": PIPELINE_VERSION,
+        "engine": engine.engine_version(),
+        "podkit_audio": __version__,
+    }
+    jobs: list[Job] = []
+    n = len(episode.segments)
+    for idx, seg in enumerate(episode.segments):
+        units: list[Unit] = []
+        for p_i, para in enumerate(seg.paragraphs):
+            if p_i:
+                units.append(Unit(pause=meta.paragraph_pause))
+            for item in para.items:
+                if isinstance(item, script.Pause):
+                    units.append(Unit(pause=item.seconds))
+                    continue
+                vid = voice_of(item.voice, para.line)
+                speaker = None if item.voice is None else item.voice.capitalize()
+                for sentence in split_sentences(_plain(item.text)):
+                    spoken = speech.normalize(sentence, lex).strip()
+                    if not re.search(r"\w", spoken):
+                        continue
+                    units.append(Unit(spoken=spoken, written=sentence, voice=vid, rate=rate, speaker=speaker))
+        if not any(u.spoken for u in units):
+            raise ScriptError(f"segment '{seg.id}' has nothing that can be spoken", path=script_path, line=seg.line)
+        bed = None
+        where = "intro" if idx == 0 and "intro" in beds else "outro" if idx == n - 1 and "outro" in beds else None
+        if where:
+            bed = {
+                "path": str(beds[where]), "digest": _digest(beds[where]), "where": where,
+                "duck_db": music.duck_db, "fade_seconds": music.fade_seconds, "lead_seconds": music.lead_seconds,
+            }
+        tail = meta.segment_pause if idx < n - 1 else 0.5
+        job = Job(idx, seg.id, seg.heading, seg.line, tuple(units), tail, bed, None, options.sample_rate,
+                  options.loudness, ceiling)
+        jobs.append(_keyed(job, common, options))
+        if sting_path is not None and 0 < idx < n - 2:
+            st = {"path": str(sting_path), "digest": _digest(sting_path)}
+            sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, st,
+                       options.sample_rate, options.loudness, ceiling)
+            jobs.append(_keyed(sjob, common, options))
+    cache = Cache(options.cache_dir)
+    cached = frozenset(j.key for j in jobs if _cached(cache, j, options))
+    return Plan(episode, tuple(jobs), cached, options)
+
+
+def _keyed(job: Job, common: dict[str, Any], options: Options) -> Job:
+    sound = {
+        **common,
+        "units": [asdict(u) | {"written": None} for u in job.units],
+        "tail": job.tail,
+        "bed": {k: v for k, v in (job.bed or {}).items() if k != "path"},
+        "sting": (job.sting or {}).get("digest"),
+        "rate": job.rate,
+        "loudness": job.loudness,
+        "ceiling": job.ceiling,
+    }
+    key = key_of(sound)
+    return Job(**{**job.__dict__, "key": key})
+
+
+def _mp3_key(job: Job, options: Options) -> str:
+    return _mp3_key_from(job.key, options.bitrate, options.sample_rate)
+
+
+def _mp3_key_from(pcm_key: str, bitrate: str, sample_rate: int) -> str:
+    return key_of({"pcm": pcm_key, "bitrate": bitrate, "rate": sample_rate, "enc": "lame-q7"})
+
+
+def _cached(cache: Cache, job: Job, options: Options) -> bool:
+    if not cache.has("pcm", job.key):
+        return False
+    return options.fmt != "mp3" or cache.has("mp3", _mp3_key(job, options))
+
+
+_MD_INLINE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)|(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?!\w)|`([^`]*)`")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+
+
+def _plain(text: str) -> str:
+    """Written text without Markdown inline markup (links keep their text)."""
+    text = _MD_LINK.sub(r"\1", text)
+    return _MD_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+
+
+# --------------------------------------------------------------------------- one segment (in a worker)
+
+_ENGINE = None
+
+
+def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[str, Any]:
+    """Worker entry point: make one segment's audio and store it in the cache."""
+    global _ENGINE
+    from . import audio, loudness
+
+    cache = Cache(Path(cache_root))
+    with cache.lock("pcm", job.key):
+        entry = cache.get("pcm", job.key)
+        if entry is None:
+            if job.sting is not None:
+                seg = audio.sting(Path(job.sting["path"]), job.rate)
+                seg = seg + audio.join_speech([job.tail], job.rate)[0]
+                clip, spans, speech_at = audio.clip_of(seg), [], 0
+            else:
+                if _ENGINE is None:
+                    _ENGINE = _make_engine()
+                pieces: list[bytes | float] = []
+                cue_units: list[Unit] = []
+                src_rate = None
+                for u in job.units:
+                    if u.spoken:
+                        sp = _ENGINE.synthesize(u.spoken, voice=u.voice, rate=u.rate)
+                        src_rate = src_rate or sp.rate
+                        if sp.rate != src_rate:
+                            raise RuntimeError("the engine changed its sample rate mid-segment")
+                        pieces.append(sp.pcm)
+                        cue_units.append(u)
+                    else:
+                        pieces.append(u.pause)
+                pieces.append(job.tail)
+                seg, spans = audio.join_speech(pieces, src_rate or ENGINE_RATE)
+                speech_at = 0
+                if job.bed is not None:
+                    bed = audio.load_audio(Path(job.bed["path"]), seg.frame_rate)
+                    seg, speech_at = audio.with_bed(
+                        seg, bed, where=job.bed["where"], duck_db=job.bed["duck_db"],
+                        fade_seconds=job.bed["fade_seconds"], lead_seconds=job.bed["lead_seconds"],
+                    )
+                clip = audio.clip_of(seg)
+            src = clip.rate
+            clip = audio.resample(clip, job.rate)
+            scale = job.rate / src
+            samples = clip.samples
+            if job.loudness is not None:
+                samples = loudness.normalize(samples, job.rate, job.loudness, job.ceiling)
+            cues = []
+            if job.sting is None:
+                for u, (a, b) in zip(cue_units, spans, strict=True):
+                    cues.append([round((a + speech_at) * scale), round((b + speech_at) * scale), u.written, u.speaker])
+            tmp = cache.temp_file("pcm", job.key)
+            tmp.write_bytes(audio.to_pcm16(samples))
+            entry = cache.put("pcm", job.key, tmp, {"rate": job.rate, "samples": len(samples), "cues": cues})
+    meta = dict(entry.meta)
+    if fmt == "mp3":
+        mkey = _mp3_key_from(job.key, bitrate, job.rate)
+        with cache.lock("mp3", mkey):
+            m = cache.get("mp3", mkey)
+            if m is None:
+                tmp = cache.temp_file("mp3", mkey)
+                frames = audio.encode_mp3(entry.data.read_bytes(), job.rate, tmp, bitrate=bitrate, sample_rate=job.rate)
+                m = cache.put("mp3", mkey, tmp, {"frames": frames})
+        meta["mp3_frames"] = m.meta["frames"]
+    return meta
+
+
+def _make_engine():
+    """The engine for this worker: pyttsx3, or ``$PODKIT_ENGINE`` ("module:Class") in tests."""
+    spec = os.environ.get("PODKIT_ENGINE")
+    if spec:
+        import importlib
+
+        module, _, name = spec.partition(":")
+        return getattr(importlib.import_module(module), name)()
+    from .engine import Engine
+
+    return Engine()
+
+
+# --------------------------------------------------------------------------- the episode
+
+
+def episode_info(episode: script.Episode, script_path: Path | None):
+    from . import publish
+
+    meta = episode.meta
+    cover = None
+    if meta.cover:
+        cover = resolve_file(script_path, meta.cover, "cover")
+        publish.validate_cover(cover)
+    guid = meta.guid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"podkit:{meta.show}:{meta.title}"))
+    description = meta.description
+    if description is None:
+        first = next((p.text for s in episode.segments[1:] for p in s.paragraphs), "")
+        description = " ".join(first.split()[:60]) or None
+    return publish.EpisodeInfo(
+        show=meta.show, title=meta.title, author=meta.author, date=meta.date, description=description,
+        credit=meta.bio, cover=cover, guid=guid, language=meta.language,
+    )
+
+
+def render(
+    episode: script.Episode,
+    out: Path,
+    options: Options = Options(),
+    *,
+    script_path: Path | None = None,
+    on_event: EventHandler | None = None,
+) -> Result:
+    """Render *episode* to *out*; returns what was written and how."""
+    from . import audio, publish
+
+    emit = on_event or (lambda kind, info: None)
+    out = Path(out)
+    atomic.check_writable(out)
+    if script_path is not None and out.resolve() == script_path.resolve():
+        raise InputError(f"the output {out} is the script itself; choose another output name")
+    info = episode_info(episode, script_path)
+    the_plan = plan(episode, options, script_path=script_path)
+    cache = Cache(options.cache_dir)
+    cache.ensure()
+    todo = the_plan.to_render
+    emit("plan", {"segments": len(the_plan.jobs), "render": [j.id for j in todo],
+                  "cached": [j.id for j in the_plan.jobs if j.key in the_plan.cached]})
+    metas: dict[str, dict[str, Any]] = {}
+
+    def done(task: workers.Task, meta: dict[str, Any]) -> None:
+        metas[task.key] = meta
+        emit("segment", {"id": task.args[0].id, "cached": False})
+
+    jobs = options.jobs or os.cpu_count() or 1
+    t0 = time.monotonic()
+    workers.run(
+        "podkit.render:render_segment",
+        [
+            workers.Task(
+                j.key, (j, str(cache.root), options.fmt, options.bitrate),
+                options.timeout_base + options.timeout_per_word * j.words, j.label,
+            )
+            for j in todo
+        ],
+        jobs=jobs,
+        on_result=done,
+    )
+    emit("synthesised", {"seconds": time.monotonic() - t0})
+    # gather every segment's metadata (cached ones from the cache, verified)
+    entries = []
+    for j in the_plan.jobs:
+        pcm = cache.get("pcm", j.key)
+        mp3 = cache.get("mp3", _mp3_key(j, options)) if options.fmt == "mp3" else None
+        if pcm is None or (options.fmt == "mp3" and mp3 is None):
+            # damaged since planning (or by another process): render it now
+            meta = render_segment(j, str(cache.root), options.fmt, options.bitrate)
+            pcm = cache.get("pcm", j.key)
+            mp3 = cache.get("mp3", _mp3_key(j, options)) if options.fmt == "mp3" else None
+            if pcm is None or (options.fmt == "mp3" and mp3 is None):
+                raise OutputError(f"the render cache at {cache.root} is not usable")
+        entries.append((j, pcm, mp3))
+    emit("assemble", {"format": options.fmt})
+
+    chapters, cues = _timeline(entries, options)
+    duration_ms = chapters[-1].end_ms if chapters else 0
+    _remove_stale_parts(out)
+    with atomic.atomic_path(out) as tmp:
+        if options.fmt == "mp3":
+            with open(tmp, "wb") as fh:
+                for _, _, mp3 in entries:
+                    with open(mp3.data, "rb") as src:
+                        while chunk := src.read(1 << 20):
+                            fh.write(chunk)
+        else:
+            audio.encode_stream(
+                _pcm_pieces(entries), options.sample_rate, tmp, options.fmt,
+                bitrate=options.bitrate, sample_rate=options.sample_rate,
+                ffmetadata=publish.ffmetadata(info, chapters),
+            )
+        publish.tag_audio(tmp, options.fmt, info, chapters, id3v23=options.id3v23)
+    sidecars: list[Path] = []
+    if options.sidecars:
+        sidecars = publish.write_sidecars(out, options.fmt, info, chapters, cues, base_url=options.base_url,
+                                          html=options.html)
+    emit("done", {"path": str(out), "duration_ms": duration_ms})
+    return Result(out, options.fmt, duration_ms, tuple(chapters), tuple(cues), tuple(sidecars),
+                  tuple(j.id for j in todo), tuple(j.id for j in the_plan.jobs if j.key in the_plan.cached))
+
+
+def _pcm_pieces(entries) -> Iterator[bytes]:
+    for _, pcm, _ in entries:
+        with open(pcm.data, "rb") as src:
+            while chunk := src.read(1 << 20):
+                yield chunk
+
+
+def _timeline(entries, options: Options):
+    """Chapters and cues in milliseconds of the final file."""
+    from . import audio, publish
+
+    rate = options.sample_rate
+    chapters: list[publish.Chapter] = []
+    cues: list[publish.Cue] = []
+    pos = 0  # samples
+    for job, pcm, mp3 in entries:
+        if mp3 is not None:
+            length = mp3.meta["frames"] * audio.mp3_samples_per_frame(rate)
+            lead = audio.MP3_DELAY
+        else:
+            length = pcm.meta["samples"]
+            lead = 0
+        start = pos
+        for a, b, text, speaker in pcm.meta["cues"]:
+            cues.append(publish.Cue(_ms(start + lead + a, rate), _ms(start + lead + b, rate), text, speaker))
+        pos += length
+        if job.sting is not None and chapters:
+            # a sting belongs to the chapter before it
+            prev = chapters[-1]
+            chapters[-1] = publish.Chapter(prev.id, prev.title, prev.start_ms, _ms(pos, rate))
+            continue
+        chapters.append(publish.Chapter(job.id, job.heading, _ms(start, rate), _ms(pos, rate)))
+    return chapters, cues
+
+
+def _ms(samples: int, rate: int) -> int:
+    return int(round(samples * 1000 / rate))
+
+
+def _remove_stale_parts(out: Path) -> None:
+    """Temporary files of renders that were killed (-9) before they could clean up."""
+    atomic.remove_stale(out)
+
+
+def dry_run(episode: script.Episode, options: Options, *, script_path: Path | None = None) -> Plan:
+    """The plan only: which segments would be synthesised, which are cached."""
+    return plan(episode, options, script_path=script_path)

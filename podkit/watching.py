@@ -1,0 +1,58 @@
+"""``podkit watch``: re-render a script whenever it is saved, through the cache.
+
+Polling the file's modification time keeps this dependency-free and works on
+every filesystem; the render cache makes each re-render cost one segment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import pipeline
+from .errors import InputError, PodkitError
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def watch(
+    script_path: Path,
+    out: Path | None,
+    options,
+    *,
+    interval: float = 0.5,
+    once: bool = False,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Render now, then again after every save; bad edits are reported, not fatal."""
+    script_path = Path(script_path)
+    last = None
+    previous: dict[str, str] = {}
+    while True:
+        stamp = _stamp(script_path)
+        if stamp is None:
+            raise InputError(f"{script_path} was removed; stopped watching")
+        if stamp != last:
+            last = stamp
+            try:
+                plan = pipeline.plan(script_path, options)
+                current = {j.id: j.key for j in plan.jobs}
+                changed = [sid for sid, key in current.items() if previous.get(sid) != key]
+                removed = [sid for sid in previous if sid not in current]
+                if previous:
+                    echo(f"changed: {', '.join(changed) or 'nothing audible'}" + (f"; removed: {', '.join(removed)}" if removed else ""))
+                result = pipeline.render(script_path, out, options)
+                previous = current
+                echo(f"wrote {result.path} ({len(result.rendered)} synthesised, {len(result.reused)} from the cache)")
+            except PodkitError as exc:
+                echo(f"podkit: {exc}")
+            if once and previous:
+                return
+        time.sleep(interval)

@@ -1,0 +1,159 @@
+"""A small spawn-based worker pool with per-task deadlines.
+
+Why not ``concurrent.futures``: a task on which the speech engine hangs must be
+stopped, and only the one worker running it killed and replaced; the executor
+can do neither.  Workers are *spawned*, never forked (a forked child of a
+process that used pyttsx3 hangs), and each keeps one engine for its life.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from . import errors
+
+
+@dataclass
+class Task:
+    key: str  # identifies the task in results and messages
+    args: tuple[Any, ...]
+    timeout: float  # seconds before the worker is presumed hung
+    label: str = ""  # for messages: "segment 'intro' (line 9)"
+
+
+def _worker_main(conn: Connection, func_path: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
+    module, _, name = func_path.partition(":")
+    import importlib
+
+    func = getattr(importlib.import_module(module), name)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        key, args = msg
+        try:
+            conn.send((key, "ok", func(*args)))
+        except errors.PodkitError as exc:
+            conn.send((key, "error", (type(exc).__name__, str(exc))))
+        except Exception as exc:  # an engine bug: report it, keep serving
+            conn.send((key, "error", ("EngineError", f"{type(exc).__name__}: {exc}")))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, func_path: str) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, func_path), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: Task | None = None
+        self.deadline = 0.0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def run(
+    func_path: str,
+    tasks: Iterable[Task],
+    *,
+    jobs: int,
+    on_result: Callable[[Task, Any], None],
+    retries: int = 1,
+) -> None:
+    """Run ``func(*task.args)`` for every task in spawned workers.
+
+    *func_path* is ``"module:function"`` (importable in a fresh interpreter).
+    A task that outlives its timeout or kills its worker is retried *retries*
+    times in a fresh worker, then reported as an :class:`errors.EngineError`.
+    Errors raised by the task are re-raised here with their podkit type.
+    """
+    queue = deque((t, 0) for t in tasks)
+    if not queue:
+        return
+    ctx = mp.get_context("spawn")
+    workers: list[_Worker] = []
+    attempts: dict[str, int] = {}
+    try:
+        for _ in range(max(1, min(jobs, len(queue)))):
+            workers.append(_Worker(ctx, func_path))
+        busy: dict[Connection, _Worker] = {}
+        while queue or busy:
+            for w in workers:
+                if w.task is None and queue:
+                    task, attempt = queue.popleft()
+                    attempts[task.key] = attempt
+                    w.task, w.deadline = task, time.monotonic() + task.timeout
+                    w.conn.send((task.key, task.args))
+                    busy[w.conn] = w
+            now = time.monotonic()
+            timeout = max(0.0, min(w.deadline for w in busy.values()) - now)
+            ready = wait(list(busy), timeout=timeout)
+            for conn in ready:
+                w = busy[conn]  # type: ignore[index]
+                task = w.task
+                assert task is not None
+                try:
+                    key, status, payload = conn.recv()  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    _replace(w, workers, busy, ctx, func_path)
+                    _retry_or_fail(task, attempts, retries, queue, "the speech engine crashed")
+                    continue
+                del busy[conn]  # type: ignore[arg-type]
+                w.task = None
+                if status == "ok":
+                    on_result(task, payload)
+                else:
+                    name, message = payload
+                    cls = getattr(errors, name, errors.EngineError)
+                    if not (isinstance(cls, type) and issubclass(cls, errors.PodkitError)) or cls is errors.ScriptError:
+                        cls = errors.EngineError
+                    raise cls(f"{task.label}: {message}" if task.label else message)
+            now = time.monotonic()
+            for w in list(busy.values()):
+                if w.task is not None and now >= w.deadline and w.conn not in ready:
+                    task = w.task
+                    _replace(w, workers, busy, ctx, func_path)
+                    _retry_or_fail(task, attempts, retries, queue, f"the speech engine hung (stopped after {task.timeout:.0f} s)")
+    finally:
+        for w in workers:
+            w.kill() if w.task is not None else w.stop()
+
+
+def _replace(w: _Worker, workers: list[_Worker], busy: dict, ctx: Any, func_path: str) -> None:
+    busy.pop(w.conn, None)
+    w.kill()
+    workers[workers.index(w)] = _Worker(ctx, func_path)
+
+
+def _retry_or_fail(task: Task, attempts: dict[str, int], retries: int, queue: deque, why: str) -> None:
+    attempt = attempts.get(task.key, 0)
+    if attempt < retries:
+        queue.appendleft((task, attempt + 1))
+        return
+    where = f"{task.label}: " if task.label else ""
+    raise errors.EngineError(f"{where}{why}, also on retry in a fresh worker")
