@@ -126,8 +126,6 @@ def decode_bytes(data: bytes, name: str) -> str:
     return str(best)
 
 
-_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=False, fix_character_width=False,
-                                    normalization="NFC", explain=False)
 _SPACE_TRANSLATION: dict[int, str | None] = {
     cp: " " for cp in (0x00A0, 0x1680, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B))
 }
@@ -137,19 +135,39 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
-def fix_mojibake(text: str) -> str:
-    """Repair mis-decoded text (UTF-8 read as cp1252 ...) with ftfy, line by line.
+_MOJIBAKE_CHUNK = 65536
 
-    Only lines that ftfy's badness check flags are handed to ftfy, which keeps
-    the cost linear and small on clean text (ftfy has a large per-line cost).
+
+def fix_mojibake(text: str) -> str:
+    """Repair mis-decoded text (UTF-8 read as cp1252 ...) with ftfy.
+
+    Only lines that ftfy's badness check flags are repaired, and runs of such
+    lines go to ftfy together: ftfy costs much per call, so this keeps clean
+    text fast and mojibake-heavy text linear.
     """
     if text.isascii():
         return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
+    out: list[str] = []
+    run: list[str] = []
+    run_size = 0
+
+    def flush() -> None:
+        nonlocal run, run_size
+        if run:
+            out.append(ftfy.fix_encoding("\n".join(run)))
+            run, run_size = [], 0
+
+    for line in text.split("\n"):
         if not line.isascii() and ftfy.badness.is_bad(line):
-            lines[i] = ftfy.fix_text(line, _FTFY_CONFIG)
-    return "\n".join(lines)
+            run.append(line)
+            run_size += len(line)
+            if run_size >= _MOJIBAKE_CHUNK:
+                flush()
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return "\n".join(out)
 
 
 def normalise_text(text: str) -> str:
@@ -216,8 +234,7 @@ def _html_body(source: Source) -> tuple[str, dict[str, str | None]]:
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
     try:
-        doc = trafilatura.bare_extraction(source.text, with_metadata=True, include_comments=False,
-                                          include_tables=False)
+        doc = trafilatura.bare_extraction(source.text, with_metadata=True, include_comments=False)
     except Exception:  # trafilatura raises assorted parser errors on broken markup
         doc = None
     if doc is None or not (doc.text or "").strip():

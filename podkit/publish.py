@@ -154,7 +154,7 @@ def _clock(ms: int, sep: str = ".") -> str:
 
 
 def stamp(ms: int) -> str:
-    """A timestamp for people: M:SS, or H:MM:SS past an hour."""
+    """A timestamp for people: MM:SS, or H:MM:SS past an hour."""
     s = max(0, int(ms)) // 1000
     m, s = divmod(s, 60)
     h, m = divmod(m, 60)
@@ -207,7 +207,7 @@ def _id3_fill(tags: id3.ID3, info: EpisodeInfo, chapters: Sequence[Chapter]) -> 
                           data=Path(info.cover).read_bytes()))
     if chapters:
         ids = _element_ids(chapters)
-        for cid, ch in zip(ids, chapters):
+        for cid, ch in zip(ids, chapters, strict=True):
             tags.add(id3.CHAP(element_id=cid, start_time=ch.start_ms, end_time=ch.end_ms,
                               start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                               sub_frames=[id3.TIT2(encoding=enc, text=[clean_tag(ch.title)])]))
@@ -240,63 +240,78 @@ def _flac_picture(cover: Path) -> flac.Picture:
     return pic
 
 
+def _tag_id3(path: Path, fmt: str, info: EpisodeInfo, chapters: Sequence[Chapter],
+             id3v23: bool) -> None:
+    version = 3 if id3v23 else 4
+    if fmt == "mp3":
+        tags = id3.ID3()  # saving over the old tag replaces it whole (pydub's included)
+        _id3_fill(tags, info, chapters)
+        if id3v23:
+            tags.update_to_v23()
+        tags.save(path, v1=id3.ID3v1SaveOptions.REMOVE, v2_version=version)
+        return
+    audio = wave.WAVE(path)
+    if audio.tags is None:
+        audio.add_tags()
+    _id3_fill(audio.tags, info, chapters)
+    if id3v23:
+        audio.tags.update_to_v23()
+    audio.save(v2_version=version)
+
+
+def _tag_mp4(path: Path, info: EpisodeInfo) -> None:
+    audio = mp4.MP4(path)
+    if audio.tags is None:
+        audio.add_tags()
+    common = _common_tags(info)
+    for key, atom in (("title", "\xa9nam"), ("artist", "\xa9ART"), ("album", "\xa9alb"),
+                      ("date", "\xa9day"), ("genre", "\xa9gen"), ("comment", "\xa9cmt")):
+        audio.tags.pop(atom, None)
+        if key in common:
+            audio.tags[atom] = [common[key]]
+    audio.tags.pop("covr", None)
+    if info.cover is not None:
+        kind = (mp4.MP4Cover.FORMAT_PNG if validate_cover(info.cover) == "image/png"
+                else mp4.MP4Cover.FORMAT_JPEG)
+        audio.tags["covr"] = [mp4.MP4Cover(Path(info.cover).read_bytes(), imageformat=kind)]
+    audio.save()
+
+
+def _tag_vorbis(path: Path, fmt: str, info: EpisodeInfo, chapters: Sequence[Chapter]) -> None:
+    audio = oggopus.OggOpus(path) if fmt == "opus" else flac.FLAC(path)
+    if audio.tags is None:
+        audio.add_tags()
+    _vorbis_fill(audio.tags, info, chapters)
+    if fmt == "flac":
+        audio.clear_pictures()
+    if info.cover is not None:
+        pic = _flac_picture(info.cover)
+        if fmt == "flac":
+            audio.add_picture(pic)
+        else:
+            audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(pic.write()).decode("ascii")]
+    audio.save()
+
+
 def tag_audio(path: Path, fmt: str, info: EpisodeInfo, chapters: Sequence[Chapter], *,
               id3v23: bool = False) -> None:
-    """Write the episode's tags (and, where the container holds them, chapters) in place."""
+    """Write the episode's tags (and, where the container holds them, chapters) in place.
+
+    M4A chapters are not written here: ffmpeg muxes them from :func:`ffmetadata`.
+    """
+    if fmt not in _MIME:
+        raise ValueError(f"unknown audio format {fmt!r}")
     _check_chapters(chapters)
     if info.cover is not None:
         validate_cover(info.cover)  # fail before touching the file
     path = Path(path)
     try:
         if fmt in ("mp3", "wav"):
-            if fmt == "mp3":
-                audio = None
-                tags = id3.ID3()
-            else:
-                audio = wave.WAVE(path)
-                if audio.tags is None:
-                    audio.add_tags()
-                tags = audio.tags
-            _id3_fill(tags, info, chapters)
-            if id3v23:
-                tags.update_to_v23()
-            version = 3 if id3v23 else 4
-            if audio is None:
-                tags.save(path, v1=id3.ID3v1SaveOptions.REMOVE, v2_version=version)
-            else:
-                audio.save(v2_version=version)
+            _tag_id3(path, fmt, info, chapters, id3v23)
         elif fmt == "m4a":
-            audio = mp4.MP4(path)
-            if audio.tags is None:
-                audio.add_tags()
-            common = _common_tags(info)
-            for key, atom in (("title", "\xa9nam"), ("artist", "\xa9ART"), ("album", "\xa9alb"),
-                              ("date", "\xa9day"), ("genre", "\xa9gen"), ("comment", "\xa9cmt")):
-                audio.tags.pop(atom, None)
-                if key in common:
-                    audio.tags[atom] = [common[key]]
-            audio.tags.pop("covr", None)
-            if info.cover is not None:
-                kind = (mp4.MP4Cover.FORMAT_PNG if validate_cover(info.cover) == "image/png"
-                        else mp4.MP4Cover.FORMAT_JPEG)
-                audio.tags["covr"] = [mp4.MP4Cover(Path(info.cover).read_bytes(), imageformat=kind)]
-            audio.save()
-        elif fmt in ("opus", "flac"):
-            audio = oggopus.OggOpus(path) if fmt == "opus" else flac.FLAC(path)
-            if audio.tags is None:
-                audio.add_tags()
-            _vorbis_fill(audio.tags, info, chapters)
-            if info.cover is not None:
-                pic = _flac_picture(info.cover)
-                if fmt == "flac":
-                    audio.clear_pictures()
-                    audio.add_picture(pic)
-                else:
-                    audio.tags["METADATA_BLOCK_PICTURE"] = [
-                        base64.b64encode(pic.write()).decode("ascii")]
-            audio.save()
+            _tag_mp4(path, info)
         else:
-            raise ValueError(f"unknown audio format {fmt!r}")
+            _tag_vorbis(path, fmt, info, chapters)
     except mutagen.MutagenError as exc:
         raise AudioError(f"cannot write tags to {path}: {exc}") from exc
 
@@ -366,7 +381,7 @@ def split_cue(cue: Cue) -> list[tuple[Cue, list[str]]]:
     total = sum(sizes)
     span = cue.end_ms - cue.start_ms
     out, done, start = [], 0, cue.start_ms
-    for piece, size in zip(pieces, sizes):
+    for piece, size in zip(pieces, sizes, strict=True):
         done += size
         end = cue.start_ms + round(span * done / total)
         out.append((Cue(start, end, " ".join(piece), cue.speaker), piece))
@@ -479,15 +494,19 @@ def rss_item(info: EpisodeInfo, *, audio_url: str, length: int, mime: str,
 
 def audio_duration_ms(audio_path: Path, chapters: Sequence[Chapter],
                       cues: Sequence[Cue] = ()) -> int:
-    """The episode's length: probed from the file, else the last mark we know."""
+    """The episode's length: the renderer's own marks, else probed from the file.
+
+    The marks come first because they are exact sample counts, while a probe of
+    concatenated MP3 segments may read only the first segment's Xing header.
+    """
+    ends = [ch.end_ms for ch in chapters] + [c.end_ms for c in cues]
+    if ends:
+        return max(ends)
     try:
         probed = mutagen.File(audio_path)
     except mutagen.MutagenError:
         probed = None
-    if probed is not None and getattr(probed.info, "length", 0):
-        return round(probed.info.length * 1000)
-    ends = [ch.end_ms for ch in chapters] + [c.end_ms for c in cues]
-    return max(ends, default=0)
+    return round(probed.info.length * 1000) if probed is not None else 0
 
 
 def write_sidecars(audio_path: Path, fmt: str, info: EpisodeInfo, chapters: Sequence[Chapter],

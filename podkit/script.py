@@ -489,7 +489,10 @@ def _parse(text: str) -> Episode:
     meta = _meta_from_yaml(data, _key_lines(fm_text, 2), 1)
 
     body_start = close + 1  # 0-based index of the first body line
-    body = _strip_comments("\n".join(lines[body_start:]))
+    try:
+        body = _strip_comments("\n".join(lines[body_start:]))
+    except ScriptError as exc:
+        raise ScriptError(exc.message, line=(exc.line or 1) + body_start) from None
     segments: list[Segment] = []
     seen: dict[str, int] = {}
     current: dict[str, Any] | None = None

@@ -257,6 +257,11 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
+_SENTENCE_STARTERS = _FUNCTION_WORDS | frozenset(
+    "i he she we they you there then so but however it its this that what why how who".split()
+)
+
+
 def _is_name(word: str) -> bool:
     return _capitalised(word) and word.lower() not in _FUNCTION_WORDS
 
@@ -498,7 +503,7 @@ _MONEY_RE = re.compile(
     rf"|(?<![\w])(?P<code>{_CODE})[ ]?(?P<cnum>{NUM})(?:[ ]?(?P<cscale>{_SCALE}))?(?![\w]|[.,]\d)"
     rf"|{_NB}(?P<pnum>{NUM})(?:[ ]?(?P<pscale>{_SCALE}))?[ ](?P<pcode>{_CODE})(?![\w])"
 )
-_MINOR_RE = re.compile(rf"{_NB}(?P<num>\d{{1,3}})[ ]?(?P<unit>p|¢|c)(?![\w])")
+_MINOR_RE = re.compile(rf"{_NB}(?P<num>\d{{1,3}})[ ]?(?P<unit>p|¢|c)(?![\w]|\.\w)")
 
 
 def _amount(num: str, scale: str | None, names: tuple[str, str, str, str]) -> str:
@@ -566,7 +571,7 @@ def clock_time(m: re.Match[str], _ctx: _Context) -> str:
     else:
         hour, minute, suffix = int(m.group("h24")), int(m.group("m24")), ""
         if minute == 0:
-            return f"{_int_words(hour)} {'hundred' if hour > 12 or hour == 0 else 'o clock'}"
+            return _int_words(hour) + (" hundred" if hour > 12 or hour == 0 else " o'clock")
     words = _int_words(hour)
     if minute:
         words += (" oh " if minute < 10 else " ") + _int_words(minute)
@@ -734,7 +739,7 @@ _ABBREVIATIONS = {
     "avg.": ("average", False), "mins": ("minutes", True), "hrs": ("hours", True),
     "yrs": ("years", True), "w/": ("with", False), "w/o": ("without", False),
     "tel.": ("telephone", False), "incl.": ("including", False), "excl.": ("excluding", False),
-    "esp.": ("especially", False), "ave.": ("avenue", True),
+    "esp.": ("especially", False), "ave.": ("avenue", True), "co.": ("company", True),
 }  # fmt: skip
 _ABBREV_RE = re.compile(
     r"(?<![\w.])(?:"
@@ -752,7 +757,7 @@ _BEFORE_NUMBER = {
 _BEFORE_NUMBER_RE = re.compile(
     r"(?<![\w.])(?P<w>No|no|NO|Nos|nos|p|pp|Fig|fig|Figs|figs|Vol|vol|Vols|vols|Ch|ch|Chap|chap"
     r"|Para|para|Sec|sec|Art|art|Ext|ext|Est|est|c|ca|Op|op|Ed|ed|Pt|pt|Ep|ep|Rev|rev)"
-    r"(?P<dot>\.)?[ ]?(?=[#]?\d)"
+    r"(?P<dot>\.)?[ ]?(?=[#]?\d)|(?<![\w#])(?P<hash>#)(?=\d)"
 )
 _VERSUS_RE = re.compile(r"(?<=[A-Za-z] )v\.?(?= [A-Z])")
 _INITIAL_RE = re.compile(r"(?<![\w.'’])(?P<l>[A-Z])\.(?=[ ]?[A-Z])")
@@ -821,6 +826,8 @@ def abbreviation(m: re.Match[str], _ctx: _Context) -> str:
 
 def before_number(m: re.Match[str], _ctx: _Context) -> str | None:
     """Abbreviations that only mean something before a number: "No. 10", "p. 5", "c. 1850"."""
+    if m.group("hash"):
+        return "number"
     w = m.group("w")
     if w in ("no", "p", "c", "ca", "sec", "art", "ed", "pt", "ep", "rev", "op", "ext", "est") and not m.group("dot"):
         return None  # "no 10 people", "5 p"... need the dot to be an abbreviation
@@ -839,6 +846,8 @@ def initial(m: re.Match[str], _ctx: _Context) -> str | None:
     prev, sep = _prev(m)
     if prev and not _capitalised(prev) and sep.strip() == "":
         return None  # "got a C. Then..." ends a sentence
+    if _next(m)[1].lower() in _SENTENCE_STARTERS:
+        return None  # "Plan B. Then..."
     return m.group("l")
 
 
@@ -902,7 +911,7 @@ _UNITS = {
     "cal": ("calorie", "calories"), "ppm": ("part per million", "parts per million"),
     "dB": ("decibel", "decibels"), "mAh": ("milliamp hour", "milliamp hours"),
     "bn": ("billion", "billion"), "tn": ("trillion", "trillion"), "trn": ("trillion", "trillion"),
-    "mn": ("million", "million"), "k": ("thousand", "thousand"), "K": ("thousand", "thousand"),
+    "mn": ("million", "million"), "k": ("thousand", "thousand"), "in": ("inch", "inches"),
 }  # fmt: skip
 _UNIT_ALTS = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _UNIT_RE = re.compile(
@@ -917,7 +926,7 @@ _NOT_NOUNS = frozenset("is was has as this its his us yes always perhaps thus do
 def unit(m: re.Match[str], ctx: _Context) -> str | None:
     """Numbers with units: "100km" -> "one hundred kilometres", "-5°C", "70mph", "5bn"."""
     u, sep = m.group("u"), m.group("sep")
-    if u in ("C", "F") and sep:
+    if u in ("C", "F", "in") and sep:
         return None  # "5 C" is more likely a grade or a list label than a temperature
     if u in _SINGLE_LETTER_UNITS and sep == " " and u not in ("m", "km", "g", "kg"):
         return None
@@ -1082,7 +1091,7 @@ _REGNAL_NAMES = frozenset(
     "Frederick Philip Ferdinand Wilhelm Nicholas Ivan Gustav Gustavus Victor Alfonso Juan Carlos "
     "Felipe Harald Olav Haakon Christian Frederik Willem Albert Baudouin Ludwig Otto Rudolf "
     "Constantine Justinian Ramesses Rameses Thutmose Amenhotep Ptolemy Cleopatra Darius Xerxes "
-    "Robert David Malcolm Duncan Alfred Anne Victoria Stephen Sixtus Boniface Adrian Martin "
+    "Robert David Duncan Alfred Anne Victoria Stephen Sixtus Boniface Adrian Martin "
     "Eugene Celestine Honorius Julius Marcus Antiochus Herod Selim Suleiman Mehmed Murad Abdul "
     "Rama Akihito Edmund Harold Canute Cnut Kenneth Constantin Mohammed Hassan Hussein Abdullah "
     "Faisal Tupou Bhumibol Jigme Norodom Grimaldi Rainier Jean Joseph Leopold Maximilian Sigismund "
@@ -1160,7 +1169,7 @@ _CODAS = frozenset(
     "ss st th ts xt ds gs ms ls".split()
 )
 _ACRONYM_RE = re.compile(
-    r"(?<![\w.&])(?P<w>[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*|[A-Z]{2,})(?P<suffix>['’]s|s['’]?|['’])?(?![\w&])"
+    r"(?<![\w.&])(?P<w>[A-Z]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*)(?P<suffix>['’]s|s['’]?|['’])?(?![\w&])"
 )
 _DOTTED_RE = re.compile(r"(?<![\w.])(?P<w>(?:[A-Za-z]\.){2,})(?![\w])|(?<![\w.])(?P<w2>[A-Z]\.[A-Z])(?![\w.])")
 _AMPERSAND_WORD_RE = re.compile(r"(?<![\w&])(?P<a>[A-Z]{1,3})&(?P<b>[A-Z]{1,3})(?![\w&])")
@@ -1307,8 +1316,8 @@ def unspoken(m: re.Match[str], ctx: _Context) -> str | None:
 RULES: tuple[Rule, ...] = (
     Rule("url-email", _URL_RE, url_email),
     Rule("money", _MONEY_RE, money),
-    Rule("minor-money", _MINOR_RE, minor_money),
     Rule("clock-time", _TIME_RE, clock_time),
+    Rule("minor-money", _MINOR_RE, minor_money),
     Rule("date-iso", _DATE_ISO_RE, date_iso),
     Rule("date-numeric", _DATE_NUMERIC_RE, date_numeric),
     Rule("date-day-month", _DATE_DMY_RE, date_day_month),

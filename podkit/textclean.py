@@ -45,8 +45,10 @@ class Unit:
     ends_sentence: bool = False
     repeated: bool = False
     junk: str | None = None  # name of the rule that rejects it
+    low: str = ""  # casefolded start of the line, what most rules look at
 
     def __post_init__(self) -> None:
+        self.low = self.text[:_HEAD].casefold()
         self.words = len(WORD_RE.findall(self.text))
         self.ends_sentence = bool(_ENDS_SENTENCE_RE.search(self.text[-_TAIL:]))
         self.sentences = len(_SENTENCE_BREAK_RE.findall(self.text)) + 1
@@ -86,12 +88,13 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
     return meta, text[match.end():]
 
 
+_MD_SYNTAX_RE = re.compile(r"[#*_`~\[\]!>=|+-]|^ {0,3}\d")
 _MD_MAX_LINE = 20_000  # longer lines are not Markdown prose; they are left as they are
 
 
 def _markdown_line(line: str) -> tuple[str, bool]:
     """Plain text of one Markdown line, and whether it was a heading."""
-    if len(line) > _MD_MAX_LINE:
+    if len(line) > _MD_MAX_LINE or not _MD_SYNTAX_RE.search(line):
         return line, False
     heading = _MD_HEADING_RE.match(line)
     if heading:
@@ -167,7 +170,7 @@ def split_units(text: str, *, markdown: bool = False) -> list[Unit]:
 # ---------------------------------------------------------------------------
 
 def _head(u: Unit) -> str:
-    return u.text[:_HEAD].casefold()
+    return u.low
 
 
 _COOKIE_RE = re.compile(
@@ -603,13 +606,10 @@ def _pick_title(units: list[Unit], start: int) -> tuple[str | None, int | None]:
     return None, None
 
 
-def _near_edge(units: list[Unit], i: int, start: int, end: int) -> bool:
-    """Whether unit *i* sits where bios go: before the body, or after its last paragraph."""
-    if i < start:
-        return start - i <= 6
-    if i >= end:
-        return i - end <= 12
-    return not any(is_prose(u) for u in units[i + 1:end])
+def _bio_positions(units: list[Unit], start: int, end: int) -> list[int]:
+    """Where author bios go: just before the body, or after its last paragraph."""
+    last_prose = max((i for i in range(start, end) if is_prose(units[i])), default=start - 1)
+    return [*range(max(0, start - 6), start), *range(last_prose, min(len(units), end + 12))]
 
 
 def extract(text: str, *, markdown: bool = False, trusted: bool = False) -> Extracted:
@@ -626,8 +626,13 @@ def extract(text: str, *, markdown: bool = False, trusted: bool = False) -> Extr
                     date=find_date(meta["date"]) if meta.get("date") else None)
     if not units:
         return out
+    verdicts: dict[tuple[str, bool], str | None] = {}  # menus repeat: classify each line once
     for u in units:
-        u.junk = classify_junk(u)
+        u.repeated = u.repeated and not trusted  # the extractor already judged repeated lines
+        key = (u.text, u.repeated)
+        if key not in verdicts:
+            verdicts[key] = classify_junk(u)
+        u.junk = verdicts[key]
 
     if trusted:
         start, end = 0, len(units)
@@ -639,9 +644,9 @@ def extract(text: str, *, markdown: bool = False, trusted: bool = False) -> Extr
         end = cut_at_end_marker(units, start, end)
 
     # author bios: only where bios go, so a body sentence about a person stays body
-    for i in range(max(0, start - 6), min(len(units), end + 12)):
+    for i in _bio_positions(units, start, end):
         u = units[i]
-        if u.junk is None and _near_edge(units, i, start, end) and bio_name(u.text):
+        if u.junk is None and bio_name(u.text):
             u.junk = "author_bio"
 
     if out.title is None and not trusted:

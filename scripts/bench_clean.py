@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from podkit.errors import PodkitError
-from podkit.ingest import Source, clean, read_source
+from podkit.ingest import Source, clean, quote_spans, read_source
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 REFERENCE = {"no cleaning (.txt)": 0.673, "lines of 12+ words (.txt)": 0.786, "trafilatura (.html)": 0.964}
@@ -92,6 +92,39 @@ def time_5000_words(folder: Path) -> float:
     return best
 
 
+def adversarial_inputs(size: int = 1_000_000) -> dict[str, str]:
+    """1 MB texts shaped to hit worst cases: one huge line, blank lines, menus, quotes, brackets."""
+    return {
+        "one long line": "a" * size,
+        "spaces": "word" + " " * size + "x",
+        "blank lines": "\n" * size,
+        "menu lines": "".join(f"Home {i}\n" for i in range(size // 9)),
+        "short sentences": "".join(f"A sentence number {i} is here.\n" for i in range(size // 32)),
+        "quotes": '"“a ' * (size // 4),
+        "brackets": "[" * (size // 2) + "](" * (size // 4),
+        "bios": "Jane Doe is a former writer at the paper.\n" * (size // 42),
+        "dates": "Nov 12, 2019 " * (size // 13),
+        "mojibake": "cafÃ© â€œyesâ€\n" * (size // 17),
+    }
+
+
+def time_adversarial() -> tuple[str, float]:
+    """The slowest adversarial 1 MB input for read_source + clean + quote_spans, and its seconds."""
+    worst = ("", 0.0)
+    for name, text in adversarial_inputs().items():
+        for kind in ("text", "markdown"):
+            start = time.perf_counter()
+            try:
+                article = clean(read_source(data=text.encode(), kind=kind))
+                for block in article.blocks[:1000]:
+                    quote_spans(block.text)
+            except PodkitError:
+                pass
+            seconds = time.perf_counter() - start
+            worst = max(worst, (f"{name} ({kind})", seconds), key=lambda w: w[1])
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the eval folder (default: %(default)s)")
@@ -109,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "html"):
         run(folder, "html", args.worst)
     print(f"clean() of a 5,000-word copied page: {time_5000_words(folder) * 1000:.1f} ms")
+    name, seconds = time_adversarial()
+    print(f"slowest 1 MB adversarial input: {name} {seconds:.2f} s (limit 5 s)")
     return 0
 
 

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from mutagen import flac, id3, mp4, oggopus, wave
 
 from podkit import publish
-from podkit.errors import InputError
+from podkit.errors import AudioError, InputError
 from podkit.publish import (
     Chapter,
     Cue,
@@ -586,3 +586,21 @@ def test_sidecars_with_page_and_relative_urls(audio, info):
     item = ET.fromstring(path.with_suffix(".rss-item.xml").read_text())
     assert item.find("enclosure").get("url") == "episode.opus"
     assert item.find("enclosure").get("type") == "audio/ogg"
+
+
+@pytest.mark.parametrize("fmt", ["m4a", "opus", "flac", "wav"])
+def test_unreadable_audio_is_an_audio_error(fmt, tmp_path, info):
+    path = tmp_path / f"broken.{fmt}"
+    path.write_bytes(b"this is no audio file at all" * 10)
+    with pytest.raises(AudioError, match=re.escape(str(path))):
+        tag_audio(path, fmt, info, CHAPTERS)
+    with pytest.raises(ValueError):
+        tag_audio(path, "aiff", info, CHAPTERS)
+
+
+def test_duration_without_marks_is_probed(audio, info):
+    path = audio("flac")
+    write_sidecars(path, "flac", info, [], [])
+    item = ET.fromstring(path.with_suffix(".rss-item.xml").read_text())
+    assert item.findtext("itunes:duration", namespaces=NS) == "12"
+    assert item.find("enclosure").get("type") == "audio/flac"

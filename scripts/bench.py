@@ -1,0 +1,688 @@
+"""Time podkit against the bare tools a user could script instead, on long commentaries.
+
+For each length (minutes of speech at 170 words per minute) the script builds a varied
+commentary with a fixed seed, writes it as a podkit script (segments of about two minutes,
+quotes in a second voice) and, in the same run:
+
+* bare tools: ``espeak-ng -v en-us -s 170 -f text.txt -w out.wav`` on the whole text, then one
+  ``ffmpeg -i out.wav -ar 44100 -ac 1 -b:a 96k out.mp3`` (the imageio-ffmpeg binary podkit
+  uses, default settings); time is the sum, memory the larger peak;
+* podkit: ``podkit render SCRIPT -o OUT --cache-dir FRESH --quiet`` (loudness normalisation on,
+  the default) as a subprocess.
+
+Wall time is measured around each subprocess; peak memory is the largest *sum* of RSS over
+the whole process tree (podkit's workers and its ffmpeg children included), sampled from
+/proc every 50 ms (the sum of PSS, which counts shared pages once, is shown too).
+
+Then, on the 60-minute script (or the longest one run): one sentence of a middle segment is
+edited, ``podkit render --dry-run`` must list exactly one segment to synthesise, the re-render
+with the same cache is timed, and its output is compared with a cold render of the edited
+script (length, chapter starts, decoded audio at the edited segment's boundaries).  Last, the
+start-up of ``podkit --help`` against ``python -c pass``, and whether importing the CLI pulls
+in the heavy modules.
+
+Needs the Debian package: ``apt-get install -y espeak-ng``.
+
+    uv run python scripts/bench.py                 # 6, 30, 60 and 180 minutes
+    uv run python scripts/bench.py --quick         # 6 and 30 minutes
+    uv run python scripts/bench.py --minutes 60 --keep /tmp/podkit-bench --jobs 2
+
+Results are printed and written to docs/benchmarks.md (``--doc PATH``, ``--no-doc``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from podkit import script  # noqa: E402
+
+WPM = 170
+SEGMENT_WORDS = 2 * WPM  # about two minutes a segment
+SEED = 20240611
+MB = 1024 * 1024
+SAMPLE_RATE = 44100
+EDIT_TEXT = "In an edited aside, the benchmark notes that 42 commuters waited until 6:15 p.m. for the last bus."
+
+# --------------------------------------------------------------------------- the commentary
+
+_FIRST = ["Ada", "Tomás", "Priya", "Kwame", "Margaret", "Lin", "Oluwaseun", "Sven", "Fatima", "George", "Chloé", "Ravi"]
+_LAST = ["Nguyen", "O'Brien", "Kowalski", "Okafor", "Smith", "García", "Müller", "Haddad", "Tanaka", "Jones", "Singh"]
+_PLACES = ["Leeds", "Bristol", "the Northern Line", "Route 38", "Glasgow Central", "the A40", "Dundee", "Crewe"]
+_ORGS = ["the council", "the transport committee", "Network Rail", "the BBC", "the ONS", "the Treasury", "the NHS"]
+_THINGS = ["timetable", "signalling upgrade", "fare freeze", "bus lane", "depot", "ticket machine", "night service"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_QUOTES = [
+    "We run what we can, when we can.",
+    "Nobody asked the people who actually ride the buses.",
+    "It is cheaper to fix it now than to apologise later.",
+    "The numbers do not lie, but they do not tell the whole story either.",
+    "I have been waiting since half past seven.",
+    "If it works in Zurich, why not here?",
+    "We were promised a train every ten minutes.",
+    "Frankly, the budget was never realistic.",
+]
+
+
+def _name(r: random.Random) -> str:
+    return f"{r.choice(_FIRST)} {r.choice(_LAST)}"
+
+
+def _sentence(r: random.Random) -> str:
+    """One written sentence: names, numbers, dates, money, times, abbreviations."""
+    n = r.randrange(14)
+    if n == 0:
+        return (f"In {r.randint(1968, 2023)}, {_name(r)} told {r.choice(_ORGS)} that the {r.choice(_THINGS)} "
+                f"had cost £{r.randint(2, 950)}.{r.randint(1, 9)} million, about {r.randint(3, 78)}% more than planned.")
+    if n == 1:
+        return (f"Dr. {r.choice(_LAST)} counted {r.randint(1200, 98000):,} passengers on the "
+                f"{r.randint(5, 11)}:{r.choice(['05', '15', '30', '45'])} a.m. service on {r.choice(_DAYS)}, "
+                f"{r.randint(1, 28)} {r.choice(_MONTHS)}.")
+    if n == 2:
+        return (f"By {r.randint(1, 11)}:{r.randint(0, 59):02d} p.m. the queue at {r.choice(_PLACES)} "
+                f"was {r.randint(20, 400)} metres long, and it was only the {r.choice(['2nd', '3rd', '4th', '21st'])} day of the strike.")
+    if n == 3:
+        return (f"The proposal, No. {r.randint(3, 90)}, would cut fares by {r.choice(['a third', 'a quarter', 'half'])} "
+                f"from {r.randint(1, 28)}/{r.randint(1, 12)}/{r.randint(2024, 2030)}.")
+    if n == 4:
+        return (f"Mrs {r.choice(_LAST)}, who has driven the {r.choice(_PLACES)} route for {r.randint(3, 31)} years, "
+                f"thinks the {r.choice(_THINGS)} is the real problem.")
+    if n == 5:
+        return (f"Ridership fell from {r.randint(10, 99)}.{r.randint(1, 9)} million in {r.randint(1990, 2005)} "
+                f"to {r.randint(2, 9)}.{r.randint(1, 9)} million in {r.randint(2010, 2023)}, a drop nobody predicted.")
+    if n == 6:
+        return f"Ask anyone at {r.choice(_PLACES)} and you will hear the same complaint about the {r.choice(_THINGS)}."
+    if n == 7:
+        return (f"The {r.choice(['1970s', '1980s', '1990s'])} plan promised {r.randint(12, 240)} new carriages, "
+                f"but only {r.randint(2, 11)} ever arrived, at ${r.randint(1, 9)},{r.randint(100, 999)} each.")
+    if n == 8:
+        return (f"{_name(r)}, a spokesperson for {r.choice(_ORGS)}, said the figures would be published "
+                f"in {r.choice(_MONTHS)} {r.randint(2024, 2027)}.")
+    if n == 9:
+        return (f"That is roughly {r.randint(2, 19)} times the cost of the {r.choice(_THINGS)} "
+                f"in {r.choice(['Zurich', 'Lyon', 'Utrecht', 'Porto', 'Oslo'])}, where trains run every {r.randint(3, 15)} minutes.")
+    if n == 10:
+        return f"Why, then, does the {r.choice(_THINGS)} at {r.choice(_PLACES)} still close at {r.randint(8, 11)} p.m.?"
+    if n == 11:
+        return (f"According to the report, {r.randint(11, 89)}.{r.randint(0, 9)} per cent of services ran late, "
+                f"and {r.randint(2, 9)} in {r.randint(10, 20)} were cancelled outright.")
+    if n == 12:
+        return (f"The minister, Rt Hon {_name(r)}, visited {r.choice(_PLACES)} on {r.choice(_DAYS)} "
+                f"and stayed for {r.randint(12, 55)} minutes.")
+    return (f"It is a small thing, perhaps, but small things add up when {r.randint(300, 9000):,} people "
+            f"make the same journey every morning.")
+
+
+def _paragraph(r: random.Random, words: int) -> tuple[script.Paragraph, int]:
+    """A paragraph of about *words* words; now and then a quote in the second voice."""
+    items: list[script.Span] = []
+    text: list[str] = []
+    count = 0
+    while count < words:
+        if r.random() < 0.12:
+            if text:
+                items.append(script.Span(" ".join(text)))
+                text = []
+            lead = f"{_name(r)} put it {r.choice(['plainly', 'bluntly', 'simply'])}:"
+            quote = f"“{r.choice(_QUOTES)}”"
+            items.append(script.Span(lead))
+            items.append(script.Span(quote, "quote"))
+            count += len(lead.split()) + len(quote.split())
+        else:
+            s = _sentence(r)
+            text.append(s)
+            count += len(s.split())
+    if text:
+        items.append(script.Span(" ".join(text)))
+    return script.Paragraph(script._canonical(items)), count
+
+
+def commentary(minutes: float, seed: int = SEED) -> script.Episode:
+    """A commentary of ``minutes * 170`` written words in segments of about two minutes."""
+    r = random.Random(seed)
+    total = int(minutes * WPM)
+    segments: list[script.Segment] = []
+    done = 0
+    while done < total:
+        target = min(SEGMENT_WORDS, total - done)
+        paras: list[script.Paragraph] = []
+        got = 0
+        while got < target:
+            p, n = _paragraph(r, min(r.randint(60, 110), max(20, target - got)))
+            paras.append(p)
+            got += n
+        i = len(segments) + 1
+        segments.append(script.Segment(f"part-{i:03d}", f"Part {i}: the {r.choice(_THINGS)}", tuple(paras)))
+        done += got
+    meta = script.Meta(show="podkit benchmark", title=f"A {minutes:g}-minute commentary", author="bench.py",
+                       voices={"quote": "en-us+f3"})
+    return script.Episode(meta, tuple(segments))
+
+
+def plain_text(episode: script.Episode) -> str:
+    """What the bare tools read: every paragraph, one per block (headings are not spoken by podkit)."""
+    return "\n\n".join(p.text for s in episode.segments for p in s.paragraphs) + "\n"
+
+
+def edited(episode: script.Episode) -> tuple[script.Episode, str]:
+    """The episode with the first sentence of a middle segment replaced; returns it and the segment id."""
+    idx = len(episode.segments) // 2
+    seg = episode.segments[idx]
+    first = seg.paragraphs[0]
+    items = list(first.items)
+    k = next(i for i, it in enumerate(items) if isinstance(it, script.Span) and it.voice is None)
+    old = items[k].text
+    rest = old.split(". ", 1)
+    items[k] = script.Span(EDIT_TEXT + (" " + rest[1] if len(rest) == 2 else ""))
+    paras = (script.Paragraph(tuple(items)), *seg.paragraphs[1:])
+    segs = list(episode.segments)
+    segs[idx] = replace(seg, paragraphs=paras)
+    return replace(episode, segments=tuple(segs)), seg.id
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Measure:
+    seconds: float
+    peak_rss: int  # bytes, largest sum over the process tree
+    peak_pss: int
+
+    def __add__(self, other: Measure) -> Measure:  # sequential steps: times add, peaks do not
+        return Measure(self.seconds + other.seconds, max(self.peak_rss, other.peak_rss),
+                       max(self.peak_pss, other.peak_pss))
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(b")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes; zeros once it is gone."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Rss:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith(b"Pss:"):
+                    pss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
+def run(cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 0.05) -> tuple[Measure, str]:
+    """Run *cmd*, sampling its process tree's memory; raises if it fails. Returns the measure and stdout."""
+    peak = [0, 0]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rss = pss = 0
+            for pid in _tree(proc.pid):
+                r, p = _memory(pid)
+                rss += r
+                pss += p
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            stop.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {shlex.join(cmd)}\n{err.decode(errors='replace')[-2000:]}")
+    return Measure(seconds, peak[0], peak[1]), out.decode(errors="replace")
+
+
+def podkit_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "podkit"
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from podkit.cli import main; main()"]
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def bare_tools(text: Path, work: Path) -> tuple[Measure, Measure]:
+    """espeak-ng on the whole text, then one ffmpeg encode: (espeak, ffmpeg)."""
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise SystemExit("the espeak-ng command is missing: apt-get install -y espeak-ng")
+    wav, mp3 = work / "bare.wav", work / "bare.mp3"
+    synth, _ = run([espeak, "-v", "en-us", "-s", str(WPM), "-f", str(text), "-w", str(wav)])
+    enc, _ = run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
+                  "-ar", str(SAMPLE_RATE), "-ac", "1", "-b:a", "96k", str(mp3)])
+    return synth, enc
+
+
+def render(script_file: Path, out: Path, cache: Path, jobs: int, *, dry_run: bool = False) -> tuple[Measure, str]:
+    cmd = [*podkit_cmd(), "render", str(script_file), "-o", str(out), "--cache-dir", str(cache),
+           "--jobs", str(jobs)]
+    cmd += ["--dry-run"] if dry_run else ["--quiet"]
+    return run(cmd)
+
+
+def to_synthesise(dry_run_output: str) -> list[str]:
+    return re.findall(r"^synthesise\s+(\S+)\s*$", dry_run_output, re.M)
+
+
+# --------------------------------------------------------------------------- reading results
+
+
+def mp3_seconds(path: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    return MP3(path).info.length
+
+
+def chapters(path: Path) -> list[tuple[str, int]]:
+    from mutagen.id3 import ID3
+
+    return sorted(((c.element_id, c.start_time) for c in ID3(path).getall("CHAP")), key=lambda c: c[1])
+
+
+def decode(path: Path):
+    """Decoded 16-bit mono samples at 44.1 kHz (numpy int16)."""
+    import numpy as np
+
+    raw = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path), "-f", "s16le",
+                          "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2")
+
+
+def max_step(x, at_ms: int, window_ms: int = 20) -> int:
+    """The largest sample-to-sample jump within *window_ms* of *at_ms* (a click shows as a jump)."""
+    import numpy as np
+
+    c = at_ms * SAMPLE_RATE // 1000
+    w = window_ms * SAMPLE_RATE // 1000
+    part = x[max(0, c - w) : c + w].astype(np.int32)
+    return int(np.abs(np.diff(part)).max()) if len(part) > 1 else 0
+
+
+# --------------------------------------------------------------------------- the runs
+
+
+@dataclass
+class Row:
+    minutes: float
+    words: int
+    segments: int
+    audio_s: float  # podkit's episode length
+    bare_audio_s: float
+    espeak: Measure
+    ffmpeg: Measure
+    podkit: Measure
+
+    @property
+    def bare(self) -> Measure:
+        return self.espeak + self.ffmpeg
+
+    @property
+    def pcm_bytes(self) -> int:
+        return int(self.audio_s * SAMPLE_RATE * 2)
+
+    @property
+    def memory_limit(self) -> int:
+        return 2 * self.pcm_bytes + 150 * MB
+
+
+@dataclass
+class EditCase:
+    minutes: float
+    segment: str
+    planned: list[str]
+    new_entries: int
+    rerender: Measure
+    cold: Measure
+    cold_edited: Measure
+    length_diff_ms: float
+    chapters_diff_ms: int | None  # None: different chapter ids
+    identical_audio: bool
+    max_sample_diff: int
+    seam_steps: list[tuple[int, int]] = field(default_factory=list)  # (incremental, cold) at each boundary
+
+
+@dataclass
+class Startup:
+    help_min: float
+    help_median: float
+    python_min: float
+    python_median: float
+    heavy_on_import: list[str]
+    heavy_on_help: list[str]
+
+
+def bench_size(minutes: float, work: Path, jobs: int) -> tuple[Row, Path, Path, Path]:
+    ep = commentary(minutes)
+    d = work / f"{minutes:g}min"
+    d.mkdir(parents=True, exist_ok=True)
+    text = d / "text.txt"
+    text.write_text(plain_text(ep), "utf-8")
+    script_file = d / "episode.episode.md"
+    script_file.write_text(script.write(ep), "utf-8")
+    assert script.parse(script_file.read_text("utf-8")) == ep, "the generated script does not round-trip"
+    espeak, ffmpeg = bare_tools(text, d)
+    bare_audio = mp3_seconds(d / "bare.mp3")
+    (d / "bare.wav").unlink()
+    out, cache = d / "podkit.mp3", d / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    m, _ = render(script_file, out, cache, jobs)
+    row = Row(minutes, ep.words, len(ep.segments), mp3_seconds(out), bare_audio, espeak, ffmpeg, m)
+    print(f"  {minutes:g} min: bare {row.bare.seconds:.1f} s (espeak-ng {espeak.seconds:.1f} + ffmpeg "
+          f"{ffmpeg.seconds:.1f}), podkit {m.seconds:.1f} s, peak {m.peak_rss / MB:.0f} MB", flush=True)
+    return row, script_file, out, cache
+
+
+def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) -> EditCase:
+    """Edit one sentence of a middle segment, re-render with the warm cache, compare with a cold render."""
+    import numpy as np
+
+    ep = script.parse(script_file.read_text("utf-8"))
+    new_ep, seg_id = edited(ep)
+    before = script_file.read_text("utf-8").splitlines()
+    script_file.write_text(script.write(new_ep), "utf-8")
+    changed = [a for a, b in zip(before, script_file.read_text("utf-8").splitlines(), strict=True) if a != b]
+    assert len(changed) == 1, f"the edit changed {len(changed)} lines"
+    _, listing = render(script_file, out, cache, jobs, dry_run=True)
+    planned = to_synthesise(listing)
+    entries = lambda: sum(1 for _ in (cache / "v1" / "pcm").rglob("*.json"))  # noqa: E731
+    n_before = entries()
+    rerender, _ = render(script_file, out, cache, jobs)
+    new_entries = entries() - n_before
+    cold_out, cold_cache = out.with_name("edited-cold.mp3"), out.parent / "cache-edited"
+    shutil.rmtree(cold_cache, ignore_errors=True)
+    cold_edited, _ = render(script_file, cold_out, cold_cache, jobs)
+    shutil.rmtree(cold_cache, ignore_errors=True)
+
+    a, b = decode(out), decode(cold_out)
+    n = min(len(a), len(b))
+    diff = int(np.abs(a[:n].astype(np.int32) - b[:n].astype(np.int32)).max()) if n else 0
+    ca, cb = chapters(out), chapters(cold_out)
+    chap = max((abs(x[1] - y[1]) for x, y in zip(ca, cb, strict=True)), default=0) \
+        if [x[0] for x in ca] == [y[0] for y in cb] else None
+    starts = dict(ca)
+    ids = [c[0] for c in ca]
+    i = ids.index(seg_id)
+    bounds = [starts[seg_id]] + ([starts[ids[i + 1]]] if i + 1 < len(ids) else [])
+    seams = [(max_step(a, t), max_step(b, t)) for t in bounds]
+    return EditCase(row.minutes, seg_id, planned, new_entries, rerender, row.podkit, cold_edited,
+                    abs(len(a) - len(b)) * 1000 / SAMPLE_RATE, chap, diff == 0 and len(a) == len(b), diff, seams)
+
+
+def startup(runs: int = 10) -> Startup:
+    def times(cmd: list[str]) -> list[float]:
+        out = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True)
+            out.append(time.perf_counter() - t0)
+        return out
+
+    times(podkit_cmd() + ["--help"])  # warm the file cache once
+    h = times(podkit_cmd() + ["--help"])
+    p = times([sys.executable, "-c", "pass"])
+    heavy = "('pyttsx3', 'pydub', 'numpy', 'scipy', 'pyloudnorm', 'mutagen', 'trafilatura')"
+    probe_import = f"import sys, podkit.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
+    probe_help = ("import sys, contextlib, io\nfrom podkit.cli import main\nsys.argv = ['podkit', '--help']\n"
+                  "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        main()\n"
+                  "    except SystemExit:\n        pass\n"
+                  f"print(' '.join(m for m in {heavy} if m in sys.modules))")
+    on_import = subprocess.run([sys.executable, "-c", probe_import], capture_output=True, text=True, check=True)
+    on_help = subprocess.run([sys.executable, "-c", probe_help], capture_output=True, text=True, check=True)
+    return Startup(min(h), statistics.median(h), min(p), statistics.median(p),
+                   on_import.stdout.split(), on_help.stdout.split())
+
+
+def stages(script_file: Path, work: Path, jobs: int) -> dict[str, float]:
+    """Where a cold render spends its time, from the render's events (run in this process)."""
+    from podkit import pipeline
+    from podkit.render import Options
+
+    marks: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    cache = work / "cache-stages"
+    shutil.rmtree(cache, ignore_errors=True)
+    pipeline.render(script_file, work / "stages.mp3", Options(cache_dir=cache, jobs=jobs),
+                    on_event=lambda kind, info: marks.append((kind, time.perf_counter() - t0)))
+    total = time.perf_counter() - t0
+    shutil.rmtree(cache, ignore_errors=True)
+    at = {k: t for k, t in marks if k in ("plan", "synthesised", "assemble", "done")}
+    return {
+        "load + plan (parent)": at["plan"],
+        "synthesis workers": at["synthesised"] - at["plan"],
+        "gather cache entries": at["assemble"] - at["synthesised"],
+        "concatenate + tag + sidecars": at["done"] - at["assemble"],
+        "total": total,
+    }
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+               if line.startswith("MemTotal"))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "podkit"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+        commit += " (podkit/ has uncommitted changes)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    espeak = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.strip()
+    ffmpeg = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "CPU": cpu,
+        "RAM": f"{mem / 1024 / 1024:.1f} GiB",
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "podkit commit": commit,
+        "espeak-ng": espeak.split(" Data")[0],
+        "ffmpeg": ffmpeg,
+    }
+
+
+def _mmss(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def table(rows: list[Row]) -> list[str]:
+    head = ["minutes", "words", "segments", "audio podkit / bare", "bare s (espeak-ng + ffmpeg)", "podkit s",
+            "time ratio", "bare peak MB", "podkit peak MB (RSS sum / PSS sum)", "memory limit MB", "memory / limit"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [
+            f"{r.minutes:g}", f"{r.words:,}", str(r.segments), f"{_mmss(r.audio_s)} / {_mmss(r.bare_audio_s)}",
+            f"{r.bare.seconds:.1f} ({r.espeak.seconds:.1f} + {r.ffmpeg.seconds:.1f})", f"{r.podkit.seconds:.1f}",
+            f"{r.podkit.seconds / r.bare.seconds:.2f}", f"{r.bare.peak_rss / MB:.0f}",
+            f"{r.podkit.peak_rss / MB:.0f} / {r.podkit.peak_pss / MB:.0f}", f"{r.memory_limit / MB:.0f}",
+            f"{r.podkit.peak_rss / r.memory_limit:.2f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def goals(rows: list[Row], edit: EditCase | None, start: Startup) -> list[tuple[str, bool | None, str]]:
+    """(goal, PASS/FAIL/None when not measured in this run, the figures)."""
+    by = {r.minutes: r for r in rows}
+    ref = by.get(60)
+    out: list[tuple[str, bool | None, str]] = []
+    if ref:
+        ratio = ref.podkit.seconds / ref.bare.seconds
+        out.append(("cold 60-minute render <= 0.6 x bare tools", ratio <= 0.6,
+                    f"{ref.podkit.seconds:.1f} s / {ref.bare.seconds:.1f} s = {ratio:.2f}"))
+    else:
+        out.append(("cold 60-minute render <= 0.6 x bare tools", None, "60 minutes not run"))
+    if edit:
+        where = "" if edit.minutes == 60 else f" (measured on {edit.minutes:g} minutes, not 60)"
+        ratio = edit.rerender.seconds / edit.cold.seconds
+        out.append((f"edit: exactly one segment synthesised{where}",
+                    edit.planned == [edit.segment] and edit.new_entries == 1,
+                    f"dry run lists {edit.planned}, edited {edit.segment!r}; {edit.new_entries} new cache entry(ies)"))
+        out.append((f"edit: re-render <= 0.1 x cold render{where}", ratio <= 0.1,
+                    f"{edit.rerender.seconds:.2f} s / {edit.cold.seconds:.1f} s = {ratio:.3f}"))
+        same = edit.length_diff_ms <= 50 and edit.chapters_diff_ms is not None and edit.chapters_diff_ms <= 50
+        seam_ok = all(inc <= cold + 328 for inc, cold in edit.seam_steps)  # 328 = 1 % of full scale
+        out.append((f"edit: output = cold render of the edited script{where}", same and seam_ok,
+                    f"length differs by {edit.length_diff_ms:.1f} ms, chapter starts by "
+                    f"{'different ids' if edit.chapters_diff_ms is None else f'{edit.chapters_diff_ms} ms'}; "
+                    f"decoded audio {'identical' if edit.identical_audio else f'max sample diff {edit.max_sample_diff}'}; "
+                    f"largest step at the edited segment's boundaries (incremental, cold): {edit.seam_steps}"))
+    if ref:
+        out.append(("peak memory at 60 minutes < 2 x PCM16 + 150 MB", ref.podkit.peak_rss < ref.memory_limit,
+                    f"{ref.podkit.peak_rss / MB:.0f} MB (PSS {ref.podkit.peak_pss / MB:.0f} MB) "
+                    f"< {ref.memory_limit / MB:.0f} MB"))
+    if ref and 180 in by:
+        ratio = by[180].podkit.seconds / ref.podkit.seconds
+        out.append(("180 minutes <= 3.3 x the 60-minute time", ratio <= 3.3,
+                    f"{by[180].podkit.seconds:.1f} s / {ref.podkit.seconds:.1f} s = {ratio:.2f}"))
+    else:
+        out.append(("180 minutes <= 3.3 x the 60-minute time", None, "60 and 180 minutes not both run"))
+    out.append(("`podkit --help` < 0.3 s", start.help_median < 0.3,
+                f"median {start.help_median:.3f} s, min {start.help_min:.3f} s "
+                f"(python -c pass: median {start.python_median:.3f} s)"))
+    out.append(("importing the CLI / running --help loads no heavy module",
+                not start.heavy_on_import and not start.heavy_on_help,
+                f"on import: {start.heavy_on_import or 'none'}; on --help: {start.heavy_on_help or 'none'}"))
+    return out
+
+
+def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase | None, start: Startup,
+           checks, stage_times: dict[str, float] | None, jobs: int) -> str:
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        "# Benchmarks", "",
+        "Written by `scripts/bench.py`; rerun it to update. podkit renders a generated commentary "
+        "(fixed seed; names, numbers, dates, money, quotes in a second voice; segments of about two minutes) "
+        "with loudness normalisation on (-16 LUFS, the default) to 44.1 kHz 96 kbps MP3. The baseline is what a "
+        "user could script with the bare tools: `espeak-ng -v en-us -s 170 -f text.txt -w out.wav` on the same "
+        "text, then `ffmpeg -i out.wav -ar 44100 -ac 1 -b:a 96k out.mp3` (the imageio-ffmpeg binary, default "
+        "settings); its time is the sum of the two.", "",
+        "Time is wall time of the subprocess; memory is the largest sum of RSS over the process tree "
+        "(workers and ffmpeg children included) sampled every 50 ms, with the PSS sum (shared pages counted "
+        "once) beside it. The memory limit is 2 x the episode's 16-bit PCM at 44.1 kHz + 150 MB. Ratios come "
+        "from the same run, since the machine is shared.", "",
+        "## Command", "", "```", command, "```", "",
+        f"Run {when}, `--jobs {jobs}`.", "",
+        "## Machine", "",
+        *[f"- {k}: {v}" for k, v in info.items()], "",
+        "## Results", "",
+        *table(rows), "",
+    ]
+    if edit:
+        out += [
+            f"Edit case ({edit.minutes:g} minutes): the first sentence of segment `{edit.segment}` replaced; "
+            f"`podkit render --dry-run` listed {edit.planned} to synthesise; re-render with the warm cache "
+            f"{edit.rerender.seconds:.2f} s (peak {edit.rerender.peak_rss / MB:.0f} MB); cold render of the edited "
+            f"script {edit.cold_edited.seconds:.1f} s.", "",
+        ]
+    out += [
+        f"Start-up: `podkit --help` median {start.help_median * 1000:.0f} ms (min {start.help_min * 1000:.0f} ms) "
+        f"over 10 runs; `python -c pass` median {start.python_median * 1000:.0f} ms.", "",
+    ]
+    if stage_times:
+        out += ["Where a cold render of the largest script run spends its time (from the render's events, "
+                "in-process):", "", "| stage | seconds |", "|---|---|",
+                *[f"| {k} | {v:.1f} |" for k, v in stage_times.items()], ""]
+    out += ["## Goals", "", "| goal | result | figures |", "|---|---|---|"]
+    for goal, ok, figures in checks:
+        out.append(f"| {goal} | {'n/a' if ok is None else 'PASS' if ok else 'FAIL'} | {figures} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, nargs="+", default=[6, 30, 60, 180], help="lengths to run")
+    ap.add_argument("--quick", action="store_true", help="6 and 30 minutes only")
+    ap.add_argument("--keep", type=Path, help="keep scripts, audio and caches in this folder")
+    ap.add_argument("--jobs", type=int, default=0, help="podkit render --jobs (0: one per core)")
+    ap.add_argument("--stages", action="store_true", help="also time the stages of one more cold render")
+    ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file to write")
+    ap.add_argument("--no-doc", action="store_true", help="print only")
+    args = ap.parse_args(argv)
+    minutes = sorted(set([6.0, 30.0] if args.quick else args.minutes))
+    command = "uv run python scripts/bench.py" + (" " + shlex.join(argv if argv is not None else sys.argv[1:])
+                                                  if (argv if argv is not None else sys.argv[1:]) else "")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        info = machine()
+        print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+        start = startup()
+        print(f"podkit --help: median {start.help_median:.3f} s", flush=True)
+        rows, kept = [], {}
+        for m in minutes:
+            row, script_file, out, cache = bench_size(m, work, args.jobs)
+            rows.append(row)
+            kept[m] = (script_file, out, cache)
+            if m != 60 and m != max(minutes) and not args.keep:
+                shutil.rmtree(cache, ignore_errors=True)
+        edit_at = 60.0 if 60.0 in minutes else max(minutes)
+        row = next(r for r in rows if r.minutes == edit_at)
+        print(f"edit case on {edit_at:g} minutes ...", flush=True)
+        edit = edit_case(row, *kept[edit_at], args.jobs)
+        stage_times = stages(kept[max(minutes)][0], work, args.jobs) if args.stages else None
+        checks = goals(rows, edit, start)
+        text = report(command, info, rows, edit, start, checks, stage_times, args.jobs)
+        print()
+        print(text)
+        if not args.no_doc:
+            args.doc.parent.mkdir(parents=True, exist_ok=True)
+            args.doc.write_text(text, "utf-8")
+            print(f"written to {args.doc}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(ok is not False for _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""The real pyttsx3 + eSpeak NG engine, and a guard for each measured trap."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from podkit import engine
+from podkit.errors import VoiceError
+
+pytestmark = pytest.mark.engine
+
+WORDS = (
+    "the council said on tuesday that it would look again at the plans for the new bridge "
+    "after residents complained about noise traffic and the cost of the work which has doubled since spring"
+).split()
+
+
+def _text(n: int) -> str:
+    words = [WORDS[i % len(WORDS)] for i in range(n)]
+    # a sentence every 15 words, like prose
+    out = []
+    for i, w in enumerate(words, 1):
+        out.append(w + ("." if i % 15 == 0 or i == n else ""))
+    return " ".join(out).capitalize()
+
+
+# 12 segments from 1 to 400 words, alternating two voices and two rates
+CASES = [
+    (n, ("en-us", "en-us+f3")[i % 2], (170, 120)[(i // 2) % 2])
+    for i, n in enumerate([1, 400, 3, 150, 12, 60, 25, 300, 7, 90, 40, 200])
+]
+
+
+@pytest.fixture(scope="module")
+def eng():
+    e = engine.Engine()
+    yield e
+    e.close()
+
+
+def _alone(text: str, voice: str, rate: int) -> float:
+    """Duration of *text* rendered alone in a fresh process."""
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        from podkit import engine
+        s = engine.Engine().synthesize({text!r}, voice={voice!r}, rate={rate})
+        sys.stdout.write(json.dumps(s.seconds))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_twelve_segments_match_fresh_process_renders(eng):
+    """Traps 1, 2 and 4: nothing shifted, nothing lost, every rate applied."""
+    durations = [eng.synthesize(_text(n), voice=v, rate=r).seconds for n, v, r in CASES]
+    for (n, v, r), got in zip(CASES, durations, strict=True):
+        alone = _alone(_text(n), v, r)
+        assert got == pytest.approx(alone, rel=0.02), (n, v, r, got, alone)
+    # longer texts take longer: a shifted file would break this ordering
+    by_rate = {}
+    for (n, v, r), d in zip(CASES, durations, strict=True):
+        by_rate.setdefault((v, r), []).append((n, d))
+    for pairs in by_rate.values():
+        pairs.sort()
+        assert [d for _, d in pairs] == sorted(d for _, d in pairs)
+
+
+def test_halving_rate_lengthens_speech(eng):
+    text = _text(120)
+    fast = eng.synthesize(text, voice="en-us", rate=200).seconds
+    slow = eng.synthesize(text, voice="en-us", rate=100).seconds
+    assert slow >= 1.7 * fast
+
+
+def test_audio_is_real_speech(eng):
+    s = eng.synthesize("Speech is not silence.", voice="en-us", rate=170)
+    samples = np.frombuffer(s.pcm, dtype="<i2").astype(np.float64) / 32768
+    assert s.rate == 22050  # trap 5: the header is always 22050 Hz mono 16-bit on eSpeak
+    assert 0.8 < s.seconds < 4
+    assert np.sqrt(np.mean(samples**2)) > 0.02
+
+
+def test_voices_differ(eng):
+    a = eng.synthesize("The same words, two voices.", voice="en-us", rate=170)
+    b = eng.synthesize("The same words, two voices.", voice="en-us+f3", rate=170)
+    assert a.pcm != b.pcm
+
+
+def test_unknown_voice_is_an_error_with_suggestion(eng):
+    """Trap 3: pyttsx3 would silently keep the previous voice."""
+    with pytest.raises(VoiceError, match=r"unknown voice 'en-uss'; did you mean 'en-us'\?"):
+        eng.synthesize("Hello.", voice="en-uss", rate=170)
+
+
+def test_rate_out_of_range():
+    with pytest.raises(VoiceError, match="out of range"):
+        engine.check_rate(20)
+
+
+def test_no_audio_saved_line_on_stdout(capfd, eng):
+    """Trap 5: pyttsx3 prints 'Audio saved to ...'; podkit's output must stay clean."""
+    eng.synthesize("Quiet please.", voice="en-us", rate=170)
+    out, _ = capfd.readouterr()
+    assert "Audio saved" not in out
+
+
+def test_voice_list_has_variants():
+    ids = engine.voice_ids("en")
+    assert "en-us" in ids and "en-us+f3" in ids and "en-gb" in ids
+    assert all(i.startswith("en") for i in ids)
