@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import InputError, OutputError, PodkitError, ScriptError
 
 
 def _describe(exc: OSError, path: Path) -> str:
@@ -29,15 +29,19 @@ def _describe(exc: OSError, path: Path) -> str:
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:
-    """Fail early, before any work, when *path* cannot be written."""
+    """Fail early, before any work, when *path* cannot be written.
+
+    A bad destination is bad usage (exit 2), unlike a write that fails later
+    (disk full: :class:`OutputError`, exit 1).
+    """
     path = Path(path)
     if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
+        raise InputError(f"cannot write {path}: it is a directory")
+    parent = path.parent
     if not parent.is_dir():
-        raise OutputError(f"cannot write {path}: folder {parent} does not exist")
+        raise InputError(f"cannot write {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {path}: folder {parent} is not writable")
+        raise InputError(f"cannot write {path}: folder {parent} is not writable")
     return path
 
 
@@ -51,7 +55,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     path = Path(path)
     check_writable(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent or ".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise OutputError(_describe(exc, path)) from exc
     os.close(fd)
@@ -67,18 +71,29 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
         raise OutputError(_describe(exc, path)) from exc
+    except PodkitError as exc:
+        tmp_path.unlink(missing_ok=True)
+        # the user never sees the temporary name (an encoder failing on it, say)
+        if str(tmp_path) in str(exc) and not isinstance(exc, ScriptError):
+            raise type(exc)(str(exc).replace(str(tmp_path), str(path))) from exc
+        raise
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
 
 
+def fill(tmp: Path, data: bytes) -> None:
+    """Write *data* to the temporary file *tmp* and flush it to the disk."""
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write *data* to *path* atomically."""
     with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fill(tmp, data)
     return Path(path)
 
 
@@ -91,7 +106,7 @@ def remove_stale(path: str | os.PathLike[str]) -> list[Path]:
     """Remove temporary files left beside *path* by processes that died (kill -9)."""
     path = Path(path)
     removed = []
-    for p in (path.parent if str(path.parent) else Path(".")).glob(f".{glob.escape(path.name)}.*.part"):
+    for p in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
         pid = p.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             with contextlib.suppress(OSError):

@@ -33,7 +33,7 @@ FORMATS: dict[str, tuple[list[str], str]] = {
     "m4a": (["-c:a", "aac"], "ipod"),
     "opus": (["-c:a", "libopus", "-application", "voip"], "ogg"),
     "flac": (["-c:a", "flac"], "flac"),
-    "wav": (["-c:a", "pcm_s16le"], "wav"),
+    "wav": (["-c:a", "pcm_s16le", "-fflags", "+bitexact"], "wav"),
 }
 LOSSY = {"mp3", "m4a", "opus"}
 MP3_FRAME = 1152

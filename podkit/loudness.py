@@ -39,6 +39,9 @@ _SCAN_MARGIN_DB = 6.0  # only intervals next to a sample this close to the peak 
 
 _KAISER_BETA = 6.0
 
+_BATCH = 1 << 16  # intervals interpolated at once (bounds memory)
+_STEP = 16  # the limiter's gain is planned per this many samples, interpolated between
+
 _ATTACK_S = 0.0015  # gain ramps down over twice this before a peak
 # and recovers at this rate after it; faster ones only when a loud target needs them
 _RELEASES_DB_PER_S = (150.0, 600.0, 2400.0)
@@ -73,8 +76,8 @@ def limit_true_peak(samples: np.ndarray, rate: int, ceiling_dbtp: float) -> np.n
     unchanged.
     """
     x = _mono(samples, rate)
-    y, _ = _limit(_Peaks(x), rate, 1.0, _from_db(ceiling_dbtp), _out_dtype(samples), _RELEASES_DB_PER_S[0])
-    return y
+    limited = _limit(_Peaks(x), rate, 1.0, _from_db(ceiling_dbtp), _RELEASES_DB_PER_S[0], _out_dtype(samples))
+    return limited.samples
 
 
 def normalize(
@@ -98,31 +101,27 @@ def normalize(
     best: tuple[float, np.ndarray] | None = None
     for release in _RELEASES_DB_PER_S:
         gain_db = _solve_gain(peaks, meter, rate, target_lufs, ceiling, release)
-        y, spans = _limit(peaks, rate, _from_db(gain_db), ceiling, dtype, release)
-        scale_db = _to_db(float(np.max(np.abs(y))) / (_from_db(gain_db) * peaks.sample_peak))
-        miss = abs(meter.lufs(gain_db, spans) + min(scale_db, 0.0) - target_lufs)
+        out = _limit(peaks, rate, _from_db(gain_db), ceiling, release, dtype)
+        miss = abs(meter.lufs(gain_db + _to_db(out.scale), out.envelope) - target_lufs)
         if best is None or miss < best[0]:
-            best = (miss, y)
+            best = (miss, out.samples)
         if miss <= _LOUDNESS_TOL_LU:
             break
     return best[1]
 
 
-def _solve_gain(
-    peaks: "_Peaks", meter: "_Meter", rate: int, target: float, ceiling: float, release: float
-) -> float:
+def _solve_gain(peaks: "_Peaks", meter: "_Meter", rate: int, target: float, ceiling: float, release: float) -> float:
     """Gain (dB) that puts the limited signal on *target*, found by secant steps.
 
     Loudness after limiting is estimated by weighting the K-weighted energy with
     the limiter's squared gain: exact without limiting, and within a few
-    thousandths of an LU of a fresh measurement with it (tests check this).
+    hundredths of an LU of a fresh measurement with it (tests check this).
     """
     start = meter.lufs()
     gain_db = target - start
     tried: list[tuple[float, float]] = []
     for _ in range(_MAX_ROUNDS):
-        spans = _limiter_spans(peaks, rate, _from_db(gain_db), ceiling, release)
-        got = meter.lufs(gain_db, spans)
+        got = meter.lufs(gain_db, _envelope(peaks, rate, _from_db(gain_db), ceiling, release))
         if abs(got - target) <= _LOUDNESS_TOL_LU / 2:
             return gain_db
         tried.append((gain_db, got))
@@ -149,7 +148,8 @@ class _Meter:
             x = np.concatenate([x, np.zeros(block - len(x))])
         self.n = len(x)
         self.rate = rate
-        self.energy = np.square(_k_weight(x, rate))
+        self.energy = _k_weight(x, rate)
+        np.square(self.energy, out=self.energy)
         seconds = self.n / rate
         step = 1.0 - _OVERLAP
         count = int(np.round((seconds - _BLOCK_S) / (_BLOCK_S * step))) + 1
@@ -161,19 +161,22 @@ class _Meter:
         self.lo = np.searchsorted(self.edges, lo)
         self.hi = np.searchsorted(self.edges, hi)  # == len(edges) when hi == n
         self.norm = _BLOCK_S * rate
+        self.segments = np.add.reduceat(self.energy, self.edges) if len(self.edges) else np.zeros(0)
+        steps = np.arange(0, self.n, _STEP)
+        self.step_energy = np.add.reduceat(self.energy, steps)
+        self.step_segment = np.maximum(np.searchsorted(self.edges, steps, side="right") - 1, 0)
 
-    def lufs(self, gain_db: float = 0.0, spans: list[tuple[int, np.ndarray]] | None = None) -> float:
-        """Integrated loudness after *gain_db* and the limiter gain *spans*."""
-        energy = self.energy
-        if spans:
-            energy = energy.copy()
-            for start, gain in spans:
-                energy[start : start + len(gain)] *= np.square(gain)
+    def lufs(self, gain_db: float = 0.0, envelope: np.ndarray | None = None) -> float:
+        """Integrated loudness after *gain_db* and a limiter *envelope* (one gain per step)."""
         if self.n == 0:
             return float("-inf")
-        seg = np.add.reduceat(energy, self.edges) if len(self.edges) else np.zeros(0)
+        seg = self.segments
+        if envelope is not None:
+            cut = np.flatnonzero(envelope < 1.0)
+            lost = (1.0 - np.square(envelope[cut])) * self.step_energy[cut]
+            seg = seg - np.bincount(self.step_segment[cut], lost, minlength=len(seg))
         cum = np.concatenate([[0.0], np.cumsum(seg)])
-        z = (cum[self.hi] - cum[self.lo]) / self.norm * _from_db(gain_db) ** 2
+        z = np.maximum(cum[self.hi] - cum[self.lo], 0.0) / self.norm * _from_db(gain_db) ** 2
         with np.errstate(divide="ignore"):
             block = -0.691 + 10.0 * np.log10(z)
         loud = block >= _ABS_GATE_LUFS
@@ -218,36 +221,37 @@ def _phases() -> np.ndarray:
 
 
 def _interval_peaks(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Peak magnitude over each interval [n, n+1] for n in sorted *starts* (-1 <= n < len).
+    """Peak magnitude over each interval [n, n+1] for n in *starts* (-1 <= n < len(x)).
 
-    The signal is taken as zero beyond its ends.  Intervals close together are
-    packed, with their filter context, into one array so that each phase is a
-    single correlation however scattered the intervals are.
+    The signal is taken as zero beyond its ends.
     """
-    if len(starts) == 0:
-        return np.zeros(0)
     half = _HALF_TAPS
-    cut = np.flatnonzero(np.diff(starts) > 2 * half) + 1
-    first = starts[np.concatenate([[0], cut])]
-    last = starts[np.concatenate([cut - 1, [len(starts) - 1]])]
-    lengths = last - first + 2 * half  # samples first-half+1 .. last+half
-    packed_at = np.cumsum(lengths) - lengths
-    src = np.arange(int(lengths.sum())) + np.repeat(first - half + 1 - packed_at, lengths)
-    inside = (src >= 0) & (src < len(x))
-    packed = np.where(inside, x[np.clip(src, 0, max(len(x) - 1, 0))], 0.0)
-    run = np.searchsorted(first, starts, side="right") - 1
-    pos = packed_at[run] + starts - first[run]
-    peak = np.maximum(np.abs(packed[pos + half - 1]), np.abs(packed[pos + half]))
-    for taps in _phases().T:
-        peak = np.maximum(peak, np.abs(np.correlate(packed, taps, "valid")[pos]))
-    return peak
+    out = np.empty(len(starts))
+    inside = (starts >= half - 1) & (starts + half < len(x))
+    if inside.any():
+        windows = np.lib.stride_tricks.sliding_window_view(x, 2 * half)
+        rows = np.flatnonzero(inside)
+        for lo in range(0, len(rows), _BATCH):
+            part = rows[lo : lo + _BATCH]
+            out[part] = _window_peaks(windows[starts[part] - half + 1])
+    if not inside.all():
+        part = np.flatnonzero(~inside)
+        at = starts[part, None] + np.arange(1 - half, half + 1)
+        valid = (at >= 0) & (at < len(x))
+        out[part] = _window_peaks(np.where(valid, x[np.clip(at, 0, max(len(x) - 1, 0))], 0.0))
+    return out
+
+
+def _window_peaks(windows: np.ndarray) -> np.ndarray:
+    """Peak of the interval at the middle of each row of 2*HALF samples."""
+    half = _HALF_TAPS
+    ends = np.maximum(np.abs(windows[:, half - 1]), np.abs(windows[:, half]))
+    return np.maximum(ends, np.abs(windows @ _phases()).max(axis=1, initial=0.0))
 
 
 def _hot_intervals(mag: np.ndarray, floor: float, above: float = math.inf) -> np.ndarray:
     """Starts of intervals next to a sample in [floor, above): the only places an over can be."""
     hot = mag >= floor
-    if math.isfinite(above):
-        hot &= mag < above
     near = np.zeros(len(mag) + 1, dtype=bool)
     near[:-1] |= hot
     near[1:] |= hot
@@ -294,86 +298,101 @@ def _true_peak(x: np.ndarray) -> float:
     return _Peaks(x).true_peak()
 
 
-Spans = list[tuple[int, np.ndarray]]
+def _envelope(peaks: _Peaks, rate: int, gain: float, ceiling: float, release: float) -> np.ndarray | None:
+    """Limiter gain for ``gain * x``, one value per _STEP samples (at the step's centre), or None.
 
-
-def _limiter_spans(peaks: _Peaks, rate: int, gain: float, ceiling: float, release_db_per_s: float) -> Spans:
-    """Limiter gain for ``gain * x``: (start, per-sample gain) runs; 1 elsewhere.
-
-    Each sample's gain is at most ceiling / (peak of the intervals either side
-    of it).  That need is carried forward at a fixed dB/s release, then spread
-    by a minimum filter and smoothed by a triangular kernel no wider than the
-    filter, so the smooth curve never exceeds the need anywhere.
+    Each step may have at most ceiling / (largest interval peak in it or its
+    neighbours, which share its interpolated ramps).  That need is carried
+    forward at *release* dB/s, spread by a minimum filter and smoothed by a
+    triangular kernel no wider than the filter, so the smooth curve never
+    exceeds the need anywhere.
     """
     n = len(peaks.x)
     starts, values = peaks.down_to(ceiling * _from_db(-_SCAN_MARGIN_DB) / gain)
     over = values * gain > ceiling
     if not over.any():
-        return []
-    starts, ratio = starts[over], ceiling / (values[over] * gain)
-    pos = np.concatenate([starts, starts + 1])  # an interval binds both its samples
-    need = np.concatenate([ratio, ratio])
-    keep = (pos >= 0) & (pos < n)
-    pos, need = pos[keep], need[keep]
-    order = np.lexsort((need, pos))
-    pos, need = pos[order], need[order]
-    first = np.concatenate([[True], pos[1:] != pos[:-1]])
-    pos, need_db = pos[first], 20.0 * np.log10(need[first])
-
-    half = max(2, int(round(_ATTACK_S * rate)))  # the triangle spans 2*half - 1 samples
-    rise = release_db_per_s / rate  # dB per sample
-    reach = int(math.ceil(-need_db.min() / rise)) + 4 * half
-    spans = []
-    for group in np.split(np.arange(len(pos)), np.flatnonzero(np.diff(pos) > reach) + 1):
-        p, d = pos[group], need_db[group]
-        lo = max(0, int(p[0]) - 2 * half)
-        hi = min(n, int(p[-1]) + int(math.ceil(-d.min() / rise)) + 2 * half + 1)
-        want = np.zeros(hi - lo)
-        want[p - lo] = d
-        k = np.arange(hi - lo) * rise
-        held = np.minimum.accumulate(want - k) + k  # <= want, rising at most `rise` per sample
-        g = scipy.ndimage.minimum_filter1d(_from_db(np.minimum(held, 0.0)), 2 * half - 1, mode="nearest")
-        g = scipy.ndimage.uniform_filter1d(g, half, mode="nearest")
-        g = scipy.ndimage.uniform_filter1d(g, half, mode="nearest")
-        spans.append((lo, g))
-    return spans
+        return None
+    starts = starts[over]
+    need = 20.0 * np.log10(ceiling / (values[over] * gain))
+    want = np.zeros((n + _STEP - 1) // _STEP)
+    for ends in (starts, starts + 1):  # an interval binds both its samples
+        step = np.clip(ends, 0, n - 1) // _STEP
+        first = np.flatnonzero(np.concatenate([[True], step[1:] != step[:-1]]))
+        want[step[first]] = np.minimum(want[step[first]], np.minimum.reduceat(need, first))
+    want = scipy.ndimage.minimum_filter1d(want, 3, mode="nearest")
+    rise = np.arange(len(want)) * (release * _STEP / rate)
+    held = np.minimum(np.minimum.accumulate(want - rise) + rise, 0.0)
+    width = max(1, int(round(_ATTACK_S * rate / _STEP))) | 1  # odd, so the kernel is centred
+    env = scipy.ndimage.minimum_filter1d(_from_db(held), 2 * width - 1, mode="nearest")
+    env = scipy.ndimage.uniform_filter1d(env, width, mode="nearest")
+    return scipy.ndimage.uniform_filter1d(env, width, mode="nearest")
 
 
-def _apply(x: np.ndarray, gain: float, spans: Spans, dtype: np.dtype) -> np.ndarray:
+@lru_cache(maxsize=1)
+def _ramps() -> tuple[np.ndarray, np.ndarray]:
+    """Weights of the previous and next step's value for each sample of a step."""
+    offset = np.arange(_STEP) - (_STEP - 1) / 2
+    return np.maximum(-offset, 0.0) / _STEP, np.maximum(offset, 0.0) / _STEP
+
+
+def _apply(x: np.ndarray, gain: float, envelope: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """gain * x with the envelope interpolated linearly between step centres; also the steps it touched."""
     y = x * gain
-    for start, g in spans:
-        y[start : start + len(g)] *= g
-    return y.astype(dtype, copy=False)
+    if envelope is None:
+        return y, np.zeros(0, dtype=np.int64)
+    low = envelope < 1.0
+    low[1:] |= low[:-1].copy()
+    low[:-1] |= low[1:].copy()
+    steps = np.flatnonzero(low)
+    back, ahead = _ramps()
+    offsets = np.arange(_STEP)
+    for lo in range(0, len(steps), _BATCH // _STEP):  # batches keep temporaries small
+        part = steps[lo : lo + _BATCH // _STEP]
+        here = envelope[part]
+        prev = envelope[np.maximum(part - 1, 0)] - here
+        nxt = envelope[np.minimum(part + 1, len(envelope) - 1)] - here
+        curve = here[:, None] + prev[:, None] * back + nxt[:, None] * ahead
+        index = (part[:, None] * _STEP + offsets).ravel()
+        keep = index < len(x)
+        y[index[keep]] *= curve.ravel()[keep]
+    return y, steps
 
 
-def _peak_after(peaks: _Peaks, y: np.ndarray, gain: float, spans: Spans) -> float:
+def _peak_after(peaks: _Peaks, y: np.ndarray, gain: float, touched: np.ndarray) -> float:
     """True peak of y = gain * limited x, recomputing only where the limiter acted."""
-    mag = np.abs(y)
-    top = float(mag.max()) if len(y) else 0.0
+    top = float(np.abs(y).max()) if len(y) else 0.0
     if top == 0.0:
         return 0.0
     starts, values = peaks.down_to(top * _from_db(-_SCAN_MARGIN_DB) / gain)
-    touched = np.zeros(len(y) + 1, dtype=bool)
-    for start, g in spans:
-        touched[max(0, start - _HALF_TAPS) : start + len(g) + _HALF_TAPS + 1] = True
-    moved = touched[starts + 1]
-    fresh = _interval_peaks(y, starts[moved]) if moved.any() else np.zeros(0)
+    near = np.zeros((len(y) + _STEP - 1) // _STEP + 1, dtype=bool)
+    near[touched] = True
+    reach = _HALF_TAPS // _STEP + 1  # the interpolation filter sees this many steps away
+    near = scipy.ndimage.maximum_filter1d(near, 2 * reach + 1)
+    moved = near[np.clip(starts, 0, len(y) - 1) // _STEP] | near[np.clip(starts + 1, 0, len(y) - 1) // _STEP]
+    fresh = _interval_peaks(y, starts[moved])
     return max(top, float((values[~moved] * gain).max(initial=0.0)), float(fresh.max(initial=0.0)))
 
 
-def _limit(
-    peaks: _Peaks, rate: int, gain: float, ceiling: float, dtype: np.dtype, release_db_per_s: float
-) -> tuple[np.ndarray, Spans]:
+@dataclass
+class _Limited:
+    samples: np.ndarray
+    envelope: np.ndarray | None  # the limiter's gain per step
+    scale: float  # a last-resort overall gain (1 almost always)
+
+
+def _limit(peaks: _Peaks, rate: int, gain: float, ceiling: float, release: float, dtype: np.dtype) -> _Limited:
     """gain * x limited to *ceiling*, verified; tightened (then scaled) if a residual over remains."""
     aim = ceiling * (1 - 1e-6)  # room for rounding to the output type
     for _ in range(3):
-        spans = _limiter_spans(peaks, rate, gain, aim, release_db_per_s)
-        y = _apply(peaks.x, gain, spans, dtype)
-        top = _peak_after(peaks, y, gain, spans)
+        envelope = _envelope(peaks, rate, gain, aim, release)
+        y, touched = _apply(peaks.x, gain, envelope)
+        y = y.astype(dtype, copy=False)
+        top = _peak_after(peaks, y, gain, touched)
         if top <= ceiling:
-            return y, spans
+            return _Limited(y, envelope, 1.0)
         aim *= ceiling / top
-    return (y * (ceiling * (1 - 1e-6) / top)).astype(dtype), spans
+    scale = ceiling * (1 - 1e-6) / top
+    return _Limited((y * scale).astype(dtype), envelope, scale)
 
 
 def _mono(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -6,24 +6,39 @@ and returns plain values or raises :mod:`podkit.errors` exceptions.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import atomic, script
-from .errors import InputError, OutputExistsError, ScriptError
+from .errors import InputError, OutputExistsError, ScriptError, VoiceError
 
 SCRIPT_SUFFIX = ".episode.md"
+#: Inputs above this are refused at once: a column is rarely 100 kB, and 8 MB of
+#: text would be a week-long episode (web pages with their markup stay far below).
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+
+
+def _too_big(label: str, size: int) -> InputError:
+    return InputError(
+        f"{label} is {size / 1e6:.1f} MB; podkit reads inputs up to {MAX_INPUT_BYTES / 1e6:.1f} MB "
+        "(split it into several episodes)"
+    )
 
 
 def _source(input: str | Path, data: bytes | None = None):
     from . import ingest
 
     if str(input) == "-":
-        return ingest.read_source(None, data=data if data is not None else b"")
-    return ingest.read_source(Path(input))
+        data = data if data is not None else b""
+        if len(data) > MAX_INPUT_BYTES:
+            raise _too_big("<stdin>", len(data))
+        return ingest.read_source(None, data=data)
+    path = Path(input)
+    if path.is_file() and path.stat().st_size > MAX_INPUT_BYTES:
+        raise _too_big(str(path), path.stat().st_size)
+    return ingest.read_source(path)
 
 
 def clean(input: str | Path, *, data: bytes | None = None):
@@ -48,18 +63,20 @@ def script_path_for(input: str | Path, out: str | Path | None) -> Path:
 
 
 def write_script(episode: script.Episode, out: Path, *, force: bool = False) -> Path:
-    """Write a script; never replace an existing one without *force* (then keep ``.bak``)."""
+    """Write a script; never replace an existing one without *force* (then keep ``.bak``).
+
+    The new text is written out first and the backup made just before the rename,
+    so a failure (disk full) leaves both the script and any older ``.bak`` as they were.
+    """
     out = Path(out)
     if out.is_dir():
         raise InputError(f"{out} is a directory; give a file name for the script")
-    if out.exists():
-        if not force:
-            raise OutputExistsError(f"{out} already exists and may hold hand edits; use --force to replace it (a .bak copy is kept)")
-        atomic.check_writable(out)
-        backup = out.with_name(out.name + ".bak")
-        with atomic.atomic_path(backup) as tmp:
-            shutil.copyfile(out, tmp)
-    atomic.write_text(out, script.write(episode))
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists and may hold hand edits; use --force to replace it (a .bak copy is kept)")
+    with atomic.atomic_path(out) as tmp:
+        atomic.fill(tmp, script.write(episode).encode("utf-8"))
+        if out.exists():
+            atomic.write_bytes(out.with_name(out.name + ".bak"), out.read_bytes())
     return out
 
 
@@ -109,6 +126,46 @@ def load_script(path: str | Path) -> script.Episode:
     return script.parse(text, path=str(path))
 
 
+def _check_episode(episode: script.Episode, script_path: Path, options) -> None:
+    """Check what the parser cannot (voices, files beside the script) before any work.
+
+    Errors name the front-matter line that holds the bad value; an inline
+    ``[voice id]`` is checked by the planner, which knows its paragraph.
+    """
+    from . import engine, publish
+    from . import render as rendering
+
+    meta = episode.meta
+
+    def bad(exc: Exception, key: str) -> ScriptError:
+        line = meta.lines.get(key) or meta.lines.get(key.split(".")[0]) or 1
+        return ScriptError(str(exc), path=script_path, line=line)
+
+    if options.voice is not None:
+        engine.check_voice(options.voice)
+    if options.rate is not None:
+        engine.check_rate(options.rate)
+    used = {i.voice for s in episode.segments for p in s.paragraphs for i in p.items
+            if isinstance(i, script.Span) and i.voice is not None}
+    checks = [("voice", meta.voice)] if options.voice is None else []
+    checks += [(f"voices.{name}", vid) for name, vid in meta.voices.items() if name in used]
+    for key, vid in checks:
+        try:
+            engine.check_voice(vid)
+        except VoiceError as exc:
+            raise bad(exc, key) from None
+    files = [("cover", meta.cover)] + [(f"music.{k}", getattr(meta.music, k)) for k in ("intro", "outro", "sting")]
+    for key, name in files:
+        if not name:
+            continue
+        try:
+            path = rendering.resolve_file(script_path, name, key)
+            if key == "cover":
+                publish.validate_cover(path)
+        except InputError as exc:
+            raise bad(exc, key) from None
+
+
 def audio_path_for(script_path: Path, out: str | Path | None, fmt: str) -> Path:
     if out is not None:
         return Path(out)
@@ -128,6 +185,7 @@ def render(script_path: str | Path, out: str | Path | None = None, options=None,
     script_path = Path(script_path)
     episode = load_script(script_path)
     target = audio_path_for(script_path, out, options.fmt)
+    _check_episode(episode, script_path, options)
     return rendering.render(episode, target, options, script_path=script_path, on_event=on_event)
 
 
@@ -135,8 +193,11 @@ def plan(script_path: str | Path, options=None):
     """What a render would do: which segments are synthesised, which cached."""
     from . import render as rendering
 
+    options = options or rendering.Options()
     script_path = Path(script_path)
-    return rendering.plan(load_script(script_path), options or rendering.Options(), script_path=script_path)
+    episode = load_script(script_path)
+    _check_episode(episode, script_path, options)
+    return rendering.plan(episode, options, script_path=script_path)
 
 
 def episode(
@@ -159,6 +220,8 @@ def episode(
         script_target = out.with_name(out.name.rsplit(".", 1)[0] + SCRIPT_SUFFIX)
     else:
         script_target = script_path_for(input, None)
+    if out is not None and str(input) != "-" and out.exists() and out.resolve() == Path(input).resolve():
+        raise InputError(f"the output {out} is the input itself; choose another name with -o")
     atomic.check_writable(out or script_target)
     path, _ = draft(input, script_target, data=data, force=force, show=show, segment_seconds=segment_seconds)
     return path, render(path, out, options, on_event=on_event)

@@ -35,9 +35,16 @@ from .errors import InputError, OutputError, ScriptError, VoiceError
 #: Bump when the processing changes what a cached segment sounds like.
 PIPELINE_VERSION = 1
 ENGINE_RATE = 22050
-#: Internal true-peak ceiling per format: lossy encoders overshoot a little.
-CEILING_MARGIN = {"mp3": 1.0, "m4a": 1.0, "opus": 1.0, "flac": 0.0, "wav": 0.0}
+#: Internal true-peak ceiling per format, below the -1 dBTP promised: lossy
+#: encoders overshoot (measured: MP3 about 0.6 dB, Opus about 1.3 dB).
+CEILING_MARGIN = {"mp3": 1.0, "m4a": 1.0, "opus": 2.0, "flac": 0.2, "wav": 0.2}
+#: Loudness an encoder loses, measured with ffmpeg's ebur128 on eSpeak speech
+#: normalised to -16 LUFS: LAME reads 0.5 LU lower at every bitrate tried
+#: (64k to 128k); AAC, Opus, FLAC and WAV within 0.1 LU.
+CODEC_LOSS_LU = {"mp3": 0.5, "m4a": 0.0, "opus": 0.0, "flac": 0.0, "wav": 0.0}
 TRUE_PEAK = -1.0
+#: Silence at the start of every segment, so chapters begin just before speech.
+LEAD_SECONDS = 0.2
 
 EventHandler = Callable[[str, dict[str, Any]], None]
 
@@ -193,6 +200,7 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
     rate = engine.check_rate(options.rate or meta.rate)
     lex = _lexicon(meta)
     ceiling = TRUE_PEAK - CEILING_MARGIN[options.fmt]
+    target = None if options.loudness is None else options.loudness + CODEC_LOSS_LU[options.fmt]
     music = meta.music
     beds = {
         where: resolve_file(script_path, name, f"music.{where}")
@@ -244,14 +252,16 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
                 "path": str(beds[where]), "digest": _digest(beds[where]), "where": where,
                 "duck_db": music.duck_db, "fade_seconds": music.fade_seconds, "lead_seconds": music.lead_seconds,
             }
-        tail = meta.segment_pause if idx < n - 1 else 0.5
+        lead = min(LEAD_SECONDS, meta.segment_pause / 2)
+        tail = meta.segment_pause - lead if idx < n - 1 else 0.5
+        units.insert(0, Unit(pause=lead))
         job = Job(idx, seg.id, seg.heading, seg.line, tuple(units), tail, bed, None, options.sample_rate,
-                  options.loudness, ceiling)
+                  target, ceiling)
         jobs.append(_keyed(job, common, options))
         if sting_path is not None and 0 < idx < n - 2:
             st = {"path": str(sting_path), "digest": _digest(sting_path)}
             sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, st,
-                       options.sample_rate, options.loudness, ceiling)
+                       options.sample_rate, target, ceiling)
             jobs.append(_keyed(sjob, common, options))
     cache = Cache(options.cache_dir)
     cached = frozenset(j.key for j in jobs if _cached(cache, j, options))
@@ -282,9 +292,10 @@ def _mp3_key_from(pcm_key: str, bitrate: str, sample_rate: int) -> str:
 
 
 def _cached(cache: Cache, job: Job, options: Options) -> bool:
-    if not cache.has("pcm", job.key):
+    """Present and intact (checksums verified: a damaged entry is re-rendered, never played)."""
+    if cache.get("pcm", job.key) is None:
         return False
-    return options.fmt != "mp3" or cache.has("mp3", _mp3_key(job, options))
+    return options.fmt != "mp3" or cache.get("mp3", _mp3_key(job, options)) is not None
 
 
 _MD_INLINE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)|(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?!\w)|`([^`]*)`")
@@ -449,10 +460,10 @@ def render(
     # gather every segment's metadata (cached ones from the cache, verified)
     entries = []
     for j in the_plan.jobs:
-        pcm = cache.get("pcm", j.key)
-        mp3 = cache.get("mp3", _mp3_key(j, options)) if options.fmt == "mp3" else None
+        pcm = cache.get("pcm", j.key, verify=False)
+        mp3 = cache.get("mp3", _mp3_key(j, options), verify=False) if options.fmt == "mp3" else None
         if pcm is None or (options.fmt == "mp3" and mp3 is None):
-            # damaged since planning (or by another process): render it now
+            # removed since planning (cache cleared by another process): render it now
             meta = render_segment(j, str(cache.root), options.fmt, options.bitrate)
             pcm = cache.get("pcm", j.key)
             mp3 = cache.get("mp3", _mp3_key(j, options)) if options.fmt == "mp3" else None

@@ -134,10 +134,13 @@ class Meta:
     music: Music = field(default_factory=Music)
     bio: str | None = None
     description: str | None = None
+    #: where each front-matter key was written ("voice", "music.intro" ...), for messages
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:  # mappings compare and hash by value
         object.__setattr__(self, "voices", dict(self.voices))
         object.__setattr__(self, "pronounce", dict(self.pronounce))
+        object.__setattr__(self, "lines", dict(self.lines))
 
     def voice_for(self, name: str | None) -> str:
         """The engine voice id for a span's voice name (None = episode voice)."""
@@ -172,12 +175,18 @@ def _suggest(key: str, known: tuple[str, ...]) -> str:
 
 
 def _key_lines(text: str, first_line: int) -> dict[str, int]:
-    """Line numbers of the top-level keys in the YAML text (for messages)."""
+    """Line numbers of the keys in the YAML text, nested ones as ``music.intro`` (for messages)."""
     lines: dict[str, int] = {}
+    top = None
     for i, raw in enumerate(text.split("\n")):
         m = re.match(r"([A-Za-z_][\w-]*)\s*:", raw)
         if m:
-            lines.setdefault(m.group(1), first_line + i)
+            top = m.group(1)
+            lines.setdefault(top, first_line + i)
+            continue
+        m = re.match(r"[ \t]+([A-Za-z0-9_][\w.+/-]*)\s*:", raw)
+        if m and top is not None:
+            lines.setdefault(f"{top}.{m.group(1)}", first_line + i)
     return lines
 
 
@@ -228,7 +237,9 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
                 f"unknown front-matter key '{key}'{_suggest(str(key), KNOWN_KEYS)}",
                 line=key_lines.get(str(key), fm_line),
             )
-    line = lambda k: key_lines.get(k, fm_line)  # noqa: E731
+
+    def line(key: str) -> int:
+        return key_lines.get(key) or key_lines.get(key.split(".")[0], fm_line)
 
     date = data.get("date")
     if date is not None and not isinstance(date, _dt.date):
@@ -247,29 +258,29 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
         raise ScriptError("'pause' must be a mapping like {paragraph: 0.6, segment: 1.2}", line=line("pause"))
     for k in pause:
         if k not in PAUSE_KEYS:
-            raise ScriptError(f"unknown key 'pause.{k}'{_suggest(str(k), PAUSE_KEYS)}", line=line("pause"))
-    par = _number(pause.get("paragraph", 0.6), "'pause.paragraph' (seconds)", 0, 10, line("pause"))
-    seg = _number(pause.get("segment", 1.2), "'pause.segment' (seconds)", 0, 10, line("pause"))
+            raise ScriptError(f"unknown key 'pause.{k}'{_suggest(str(k), PAUSE_KEYS)}", line=line(f"pause.{k}"))
+    par = _number(pause.get("paragraph", 0.6), "'pause.paragraph' (seconds)", 0, 10, line("pause.paragraph"))
+    seg = _number(pause.get("segment", 1.2), "'pause.segment' (seconds)", 0, 10, line("pause.segment"))
 
     music = data.get("music") or {}
     if not isinstance(music, dict):
         raise ScriptError("'music' must be a mapping like {intro: bed.mp3}", line=line("music"))
     for k in music:
         if k not in MUSIC_KEYS:
-            raise ScriptError(f"unknown key 'music.{k}'{_suggest(str(k), MUSIC_KEYS)}", line=line("music"))
+            raise ScriptError(f"unknown key 'music.{k}'{_suggest(str(k), MUSIC_KEYS)}", line=line(f"music.{k}"))
     m = Music(
-        intro=_string(music.get("intro"), "music.intro", line("music")),
-        outro=_string(music.get("outro"), "music.outro", line("music")),
-        sting=_string(music.get("sting"), "music.sting", line("music")),
-        duck_db=_number(music.get("duck_db", 18.0), "'music.duck_db'", 0, 60, line("music")),
-        fade_seconds=_number(music.get("fade_seconds", 2.0), "'music.fade_seconds'", 0, 30, line("music")),
-        lead_seconds=_number(music.get("lead_seconds", 4.0), "'music.lead_seconds'", 0, 60, line("music")),
+        intro=_string(music.get("intro"), "music.intro", line("music.intro")),
+        outro=_string(music.get("outro"), "music.outro", line("music.outro")),
+        sting=_string(music.get("sting"), "music.sting", line("music.sting")),
+        duck_db=_number(music.get("duck_db", 18.0), "'music.duck_db'", 0, 60, line("music.duck_db")),
+        fade_seconds=_number(music.get("fade_seconds", 2.0), "'music.fade_seconds'", 0, 30, line("music.fade_seconds")),
+        lead_seconds=_number(music.get("lead_seconds", 4.0), "'music.lead_seconds'", 0, 60, line("music.lead_seconds")),
     )
     voice = _string(data.get("voice"), "voice", line("voice")) or DEFAULT_VOICE
     voices = _mapping(data.get("voices"), "voices", line("voices"))
     for name in voices:
         if not _NAME_RE.fullmatch(name):
-            raise ScriptError(f"voice name '{name}' may only hold letters, digits and - _ . +", line=line("voices"))
+            raise ScriptError(f"voice name '{name}' may only hold letters, digits and - _ . +", line=line(f"voices.{name}"))
     return Meta(
         show=_string(data.get("show"), "show", line("show"), required=True) or "",
         title=_string(data.get("title"), "title", line("title"), required=True) or "",
@@ -287,6 +298,7 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
         music=m,
         bio=_string(data.get("bio"), "bio", line("bio")),
         description=_string(data.get("description"), "description", line("description")),
+        lines=key_lines,
     )
 
 
@@ -400,6 +412,10 @@ def _escape(text: str) -> str:
     if out.startswith("#"):
         out = "\\" + out
     return out
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\([\\\[\]<#])", r"\1", text)
 
 
 def _fmt_seconds(s: float) -> str:
@@ -527,7 +543,7 @@ def _parse(text: str) -> Episode:
             end_paragraph()
             end_segment()
             m = _HEADING_RE.match(raw.rstrip())
-            heading = " ".join(((m.group("text") if m else "") or "").replace("\\#", "#").split())
+            heading = _unescape(" ".join(((m.group("text") if m else "") or "").split()))
             sid = m.group("id") if m else None
             if not heading:
                 raise ScriptError("a '## ' heading needs a title", line=lineno)
@@ -559,8 +575,7 @@ def write(episode: Episode) -> str:
     """Write an episode as a script that parses back to the same model."""
     out = ["---", _meta_to_yaml(episode.meta).rstrip("\n"), "---", ""]
     for seg in episode.segments:
-        heading = seg.heading.replace("#", "\\#") if seg.heading.startswith("#") else seg.heading
-        out.append(f"## {heading} {{#{seg.id}}}")
+        out.append(f"## {_escape(seg.heading)} {{#{seg.id}}}")
         out.append("")
         for p in seg.paragraphs:
             out.append(_write_inline(p.items))

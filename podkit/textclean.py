@@ -214,7 +214,10 @@ def rule_advertisement(u: Unit) -> bool:
     return u.words <= 8 and bool(_AD_RE.match(_head(u)))
 
 
-_COPYRIGHT_RE = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b|\ball rights reserved\b")
+_COPYRIGHT_RE = re.compile(
+    r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b|\ball rights reserved\b|^citation:|"
+    r"\bthis (?:document|material|article) (?:is subject to copyright|may not be (?:published|reproduced))"
+)
 
 
 def rule_copyright(u: Unit) -> bool:
@@ -248,8 +251,18 @@ _BYLINE_RE = re.compile(
 
 def rule_byline(u: Unit) -> bool:
     """Bylines ("By Jane Doe", "Words by Jane Doe | Political editor")."""
-    return u.words <= 14 and not u.ends_sentence and bool(_BYLINE_RE.match(u.text[:_HEAD].lower())) \
-        or u.text.casefold() in {"by", "author", "authors"}
+    if u.text.casefold() in {"by", "author", "authors"}:
+        return True
+    return u.words <= 14 and not u.ends_sentence and byline_name(u.text) is not None
+
+
+def byline_name(text: str) -> str | None:
+    """The capitalised name a byline introduces ("By Jane Doe | Editor" -> "Jane Doe | Editor")."""
+    head = text[:_HEAD]
+    m = _BYLINE_RE.match(head.lower())
+    if not m or len(head.lower()) != len(head) or not head[m.start("name")].isupper():
+        return None
+    return head[m.start("name"):m.end("name")]
 
 
 _MONTHS = {
@@ -325,7 +338,8 @@ _SIGNUP_RE = re.compile(
     r"listen (?:to|on)|download (?:the|our)|get (?:our|the) .{0,40}(?:newsletter|app|briefing|digest)|"
     r"delivered (?:to|straight)|join (?:our|the) .{0,40}(?:list|community|newsletter)|"
     r"support (?:our|independent) journalism|become a (?:member|subscriber|patron)|"
-    r"apple podcasts|spotify|stitcher)\b"
+    r"apple podcasts|spotify|stitcher|stay (?:up to date|informed|in the loop|connected)|"
+    r"successfully subscribed|activation link|confirm your (?:subscription|email)|thanks? (?:you )?for subscribing)\b"
 )
 _DANGLING_LINK_RE = re.compile(r"\b(?:at|here|on|via|below|to)\s?[:.]?$|:$")
 
@@ -349,7 +363,8 @@ _RELATED_RE = re.compile(
     r"commented))(?: now| news| stories| articles| on .{1,40}| in .{1,40})?|what to read next|up next|"
     r"further reading|editor'?s? picks?|don'?t miss|around the web|from (?:the|our) (?:web|partners)|"
     r"sponsored (?:stories|links)|promoted (?:stories|links)|more stories|other stories|latest news|"
-    r"in (?:other|case you missed)|recent posts|previous post|next post|"
+    r"in (?:other|case you missed)|recent posts|previous post|next post|explore further|quick links|"
+    r"useful links|more (?:news|videos|articles|stories)|"
     r"watch(?: more| next)?|listen(?: more)?|(?:also )?on .{1,30}:)\b"
 )
 
@@ -689,9 +704,9 @@ def _collect_metadata(units: list[Unit], start: int, end: int, out: Extracted) -
             out.bio = u.text.strip("*_ —–-")
             out.author = out.author or bio_name(u.text)
         elif u.junk == "byline" and out.author is None and i < start + 5:
-            m = _BYLINE_RE.match(u.text.lower())
-            if m:
-                out.author = u.text[m.start("name"):m.end("name")]
+            name = byline_name(u.text)
+            if name:
+                out.author = name
             elif i + 1 < len(units) and 2 <= units[i + 1].words <= 5 and not units[i + 1].ends_sentence:
                 out.author = units[i + 1].text  # "By" on its own line, then the name
         if out.date is None and i < start + 5 and (u.junk in ("dateline", "byline") or u.words <= 16):

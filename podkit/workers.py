@@ -19,6 +19,10 @@ from typing import Any
 
 from . import errors
 
+_READY = "ready"
+#: Seconds a fresh worker may take to start (import numpy, scipy ...) on a loaded machine.
+STARTUP_TIMEOUT = 120.0
+
 
 @dataclass
 class Task:
@@ -34,20 +38,22 @@ def _worker_main(conn: Connection, func_path: str) -> None:
     import importlib
 
     func = getattr(importlib.import_module(module), name)
-    while True:
-        try:
+    try:
+        conn.send(_READY)  # task deadlines start now, not while this interpreter starts
+        while True:
             msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        key, args = msg
-        try:
-            conn.send((key, "ok", func(*args)))
-        except errors.PodkitError as exc:
-            conn.send((key, "error", (type(exc).__name__, str(exc))))
-        except Exception as exc:  # an engine bug: report it, keep serving
-            conn.send((key, "error", ("EngineError", f"{type(exc).__name__}: {exc}")))
+            if msg is None:
+                return
+            key, args = msg
+            try:
+                reply = (key, "ok", func(*args))
+            except errors.PodkitError as exc:
+                reply = (key, "error", (type(exc).__name__, str(exc)))
+            except Exception as exc:  # an engine bug: report it, keep serving
+                reply = (key, "error", ("EngineError", f"{type(exc).__name__}: {exc}"))
+            conn.send(reply)
+    except (EOFError, OSError):  # the parent is gone (killed): nothing left to do
+        return
 
 
 class _Worker:
@@ -56,8 +62,9 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(child, func_path), daemon=True)
         self.proc.start()
         child.close()
+        self.ready = False
         self.task: Task | None = None
-        self.deadline = 0.0
+        self.deadline = time.monotonic() + STARTUP_TIMEOUT
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -104,17 +111,26 @@ def run(
         busy: dict[Connection, _Worker] = {}
         while queue or busy:
             for w in workers:
-                if w.task is None and queue:
+                if w.ready and w.task is None and queue:
                     task, attempt = queue.popleft()
                     attempts[task.key] = attempt
                     w.task, w.deadline = task, time.monotonic() + task.timeout
                     w.conn.send((task.key, task.args))
                     busy[w.conn] = w
-            now = time.monotonic()
-            timeout = max(0.0, min(w.deadline for w in busy.values()) - now)
-            ready = wait(list(busy), timeout=timeout)
+            starting = {w.conn: w for w in workers if not w.ready}
+            watched = {**starting, **busy}
+            timeout = max(0.0, min(w.deadline for w in watched.values()) - time.monotonic())
+            ready = wait(list(watched), timeout=timeout)
             for conn in ready:
-                w = busy[conn]  # type: ignore[index]
+                w = watched[conn]  # type: ignore[index]
+                if not w.ready:
+                    try:
+                        w.ready = conn.recv() == _READY  # type: ignore[union-attr]
+                    except (EOFError, OSError):
+                        w.ready = False
+                    if not w.ready:
+                        raise errors.EngineError("a synthesis worker could not start")
+                    continue
                 task = w.task
                 assert task is not None
                 try:
@@ -134,11 +150,15 @@ def run(
                         cls = errors.EngineError
                     raise cls(f"{task.label}: {message}" if task.label else message)
             now = time.monotonic()
-            for w in list(busy.values()):
-                if w.task is not None and now >= w.deadline and w.conn not in ready:
-                    task = w.task
-                    _replace(w, workers, busy, ctx, func_path)
-                    _retry_or_fail(task, attempts, retries, queue, f"the speech engine hung (stopped after {task.timeout:.0f} s)")
+            for w in list(watched.values()):
+                if now < w.deadline or w.conn in ready:
+                    continue
+                if not w.ready:
+                    raise errors.EngineError(f"a synthesis worker did not start within {STARTUP_TIMEOUT:.0f} s")
+                task = w.task
+                assert task is not None
+                _replace(w, workers, busy, ctx, func_path)
+                _retry_or_fail(task, attempts, retries, queue, f"the speech engine hung (stopped after {task.timeout:.0f} s)")
     finally:
         for w in workers:
             w.kill() if w.task is not None else w.stop()

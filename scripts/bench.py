@@ -247,11 +247,31 @@ def _memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+#: The environment of every timed subprocess (see ``python_env``).
+ORIGINAL_ENV: dict[str, str] = dict(os.environ)
+ENV: dict[str, str] = dict(os.environ)
+
+
+def python_env(bytecode: bool) -> dict[str, str]:
+    """The environment for podkit's interpreters.
+
+    With *bytecode*, Python may cache compiled modules (in a private prefix, so nothing is written
+    into the project or its venv), as on any normal install; without it the environment is taken
+    as it is, and where it sets PYTHONDONTWRITEBYTECODE every interpreter, each spawned worker
+    included, compiles numpy, scipy and podkit from source on every start.
+    """
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "podkit-bench-pycache"))
+    return env
+
+
 def run(cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 0.05) -> tuple[Measure, str]:
     """Run *cmd*, sampling its process tree's memory; raises if it fails. Returns the measure and stdout."""
     peak = [0, 0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or ENV)
     stop = threading.Event()
 
     def sample() -> None:
@@ -392,6 +412,7 @@ class Startup:
     help_median: float
     python_min: float
     python_median: float
+    help_as_is_median: float  # in the environment as given (no bytecode cache where it is disabled)
     heavy_on_import: list[str]
     heavy_on_help: list[str]
 
@@ -454,27 +475,38 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
 
 
 def startup(runs: int = 10) -> Startup:
-    def times(cmd: list[str]) -> list[float]:
+    def times(cmd: list[str], env: dict[str, str]) -> list[float]:
+        subprocess.run(cmd, capture_output=True, check=True, env=env)  # warm the file cache (and bytecode)
         out = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            subprocess.run(cmd, capture_output=True, check=True)
+            subprocess.run(cmd, capture_output=True, check=True, env=env)
             out.append(time.perf_counter() - t0)
         return out
 
-    times(podkit_cmd() + ["--help"])  # warm the file cache once
-    h = times(podkit_cmd() + ["--help"])
-    p = times([sys.executable, "-c", "pass"])
+    h = times(podkit_cmd() + ["--help"], ENV)
+    p = times([sys.executable, "-c", "pass"], ENV)
+    as_is = times(podkit_cmd() + ["--help"], ORIGINAL_ENV)
     heavy = "('pyttsx3', 'pydub', 'numpy', 'scipy', 'pyloudnorm', 'mutagen', 'trafilatura')"
     probe_import = f"import sys, podkit.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
     probe_help = ("import sys, contextlib, io\nfrom podkit.cli import main\nsys.argv = ['podkit', '--help']\n"
                   "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        main()\n"
                   "    except SystemExit:\n        pass\n"
                   f"print(' '.join(m for m in {heavy} if m in sys.modules))")
-    on_import = subprocess.run([sys.executable, "-c", probe_import], capture_output=True, text=True, check=True)
-    on_help = subprocess.run([sys.executable, "-c", probe_help], capture_output=True, text=True, check=True)
-    return Startup(min(h), statistics.median(h), min(p), statistics.median(p),
-                   on_import.stdout.split(), on_help.stdout.split())
+    probe = lambda code: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: E731
+                                        check=True, env=ENV).stdout.split()
+    return Startup(min(h), statistics.median(h), min(p), statistics.median(p), statistics.median(as_is),
+                   probe(probe_import), probe(probe_help))
+
+
+def warm_up(work: Path, jobs: int) -> None:
+    """One small render, untimed: fills the OS file cache (and the bytecode cache) as a user's first run would."""
+    d = work / "warm-up"
+    d.mkdir(parents=True, exist_ok=True)
+    script_file = d / "warm.episode.md"
+    script_file.write_text(script.write(commentary(0.5)), "utf-8")
+    render(script_file, d / "warm.mp3", d / "cache", jobs)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def stages(script_file: Path, work: Path, jobs: int) -> dict[str, float]:
@@ -610,6 +642,10 @@ def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase |
         "(workers and ffmpeg children included) sampled every 50 ms, with the PSS sum (shared pages counted "
         "once) beside it. The memory limit is 2 x the episode's 16-bit PCM at 44.1 kHz + 150 MB. Ratios come "
         "from the same run, since the machine is shared.", "",
+        "Before timing, one small untimed render warms the OS file cache. podkit's interpreters may cache "
+        "bytecode (in a private prefix) as on any normal install, unless `--as-is` is given; where the "
+        "environment sets PYTHONDONTWRITEBYTECODE=1 (as this sandbox does) every podkit process and each "
+        "spawned worker would otherwise recompile numpy, scipy and podkit from source on every start.", "",
         "## Command", "", "```", command, "```", "",
         f"Run {when}, `--jobs {jobs}`.", "",
         "## Machine", "",
@@ -626,7 +662,9 @@ def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase |
         ]
     out += [
         f"Start-up: `podkit --help` median {start.help_median * 1000:.0f} ms (min {start.help_min * 1000:.0f} ms) "
-        f"over 10 runs; `python -c pass` median {start.python_median * 1000:.0f} ms.", "",
+        f"over 10 runs; `python -c pass` median {start.python_median * 1000:.0f} ms; `podkit --help` in the "
+        f"environment as given (no bytecode cache if it disables it) median {start.help_as_is_median * 1000:.0f} ms.",
+        "",
     ]
     if stage_times:
         out += ["Where a cold render of the largest script run spends its time (from the render's events, "
@@ -645,6 +683,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep scripts, audio and caches in this folder")
     ap.add_argument("--jobs", type=int, default=0, help="podkit render --jobs (0: one per core)")
     ap.add_argument("--stages", action="store_true", help="also time the stages of one more cold render")
+    ap.add_argument("--as-is", action="store_true",
+                    help="keep the environment as it is (PYTHONDONTWRITEBYTECODE included) instead of letting "
+                         "Python cache bytecode in a private prefix")
     ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file to write")
     ap.add_argument("--no-doc", action="store_true", help="print only")
     args = ap.parse_args(argv)
@@ -653,11 +694,20 @@ def main(argv: list[str] | None = None) -> int:
                                                   if (argv if argv is not None else sys.argv[1:]) else "")
     work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    global ENV
+    ENV = python_env(bytecode=not args.as_is)
+    os.environ.clear()
+    os.environ.update(ENV)  # for the in-process --stages render's workers
     try:
         info = machine()
+        info["bytecode"] = ("as the environment has it" if args.as_is else
+                            f"cached in {ENV.get('PYTHONPYCACHEPREFIX', 'the usual __pycache__ folders')}"
+                            + (" (PYTHONDONTWRITEBYTECODE=1 in the environment was lifted for podkit)"
+                               if "PYTHONDONTWRITEBYTECODE" in ORIGINAL_ENV else ""))
         print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
         start = startup()
         print(f"podkit --help: median {start.help_median:.3f} s", flush=True)
+        warm_up(work, args.jobs)
         rows, kept = [], {}
         for m in minutes:
             row, script_file, out, cache = bench_size(m, work, args.jobs)

@@ -1,0 +1,233 @@
+"""End to end with the real engine: the audio itself is checked, from outside."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import mutagen.mp3
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from podkit import audio, pipeline, render, script
+from podkit.cli import app
+
+pytestmark = pytest.mark.engine
+
+FFMPEG = audio.ffmpeg_exe()
+
+
+def ffprobe_or_skip() -> str:
+    exe = shutil.which("ffprobe")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("ffprobe is needed in CI (Debian package ffmpeg)")
+        pytest.skip("ffprobe not installed (apt-get install ffmpeg)")
+    return exe
+
+
+def decode(path: Path, rate: int = 44100) -> np.ndarray:
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness and true peak as ffmpeg's ebur128 filter reads them."""
+    err = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr
+    summary = err[err.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak
+
+
+def check_episode(path: Path, result: render.Result) -> None:
+    """What every rendered file must satisfy."""
+    samples = decode(path)
+    seconds = len(samples) / 44100
+    assert seconds * 1000 == pytest.approx(result.duration_ms, abs=60)
+    assert np.sqrt(np.mean(samples**2)) > 0.02  # not silent
+    integrated, peak = ebur128(path)
+    assert integrated == pytest.approx(-16.0, abs=0.5)
+    assert peak <= -1.0
+    starts = [c.start_ms for c in result.chapters]
+    assert starts == sorted(starts) and starts[0] == 0
+    assert result.chapters[-1].end_ms == result.duration_ms
+    # every chapter starts in the silence between segments and holds speech
+    for ch in result.chapters:
+        a, b = int(ch.start_ms * 44.1), int(ch.end_ms * 44.1)
+        assert np.abs(samples[a : a + 441]).max() < 0.01, ch
+        assert np.sqrt(np.mean(samples[a:b] ** 2)) > 0.02, ch
+
+
+SCRIPT = """\
+---
+show: Test Show
+title: A short test
+author: Tess Ter
+date: 2024-05-01
+guid: test-guid-1
+voices:
+  quote: en-us+f3
+---
+
+## Hello {#intro}
+
+Welcome to the test show. This is a short episode.
+
+## The point {#point}
+
+Here is the point of it all. [pause 1s] She said it best. [voice quote]“Keep it short.”[/voice]
+
+## More detail {#detail}
+
+A third segment, with a few more words, so that there is something to hear.
+
+## Goodbye {#outro}
+
+Thanks for listening.
+"""
+
+
+@pytest.fixture()
+def short_script(tmp_path: Path) -> Path:
+    p = tmp_path / "short.episode.md"
+    p.write_text(SCRIPT, encoding="utf-8")
+    return p
+
+
+def test_demo_end_to_end(tmp_path: Path):
+    """`podkit demo` writes a playable MP3 whose length matches its script."""
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "-o", str(out), "--quiet"], env={"PODKIT_CACHE_DIR": str(tmp_path / "cache")})
+    assert result.exit_code == 0, result.output
+    mp3 = out / "night-buses.mp3"
+    ep = pipeline.load_script(out / "night-buses.episode.md")
+    info = mutagen.mp3.MP3(mp3).info
+    assert info.sample_rate == 44100 and info.channels == 1 and info.bitrate == 96000
+    # length matches the script: its words at its rate, plus pauses (within 25%)
+    words = ep.words
+    expected = words / ep.meta.rate * 60
+    assert info.length == pytest.approx(expected, rel=0.25)
+    samples = decode(mp3)
+    assert np.sqrt(np.mean(samples**2)) > 0.02
+    integrated, peak = ebur128(mp3)
+    assert integrated == pytest.approx(-16.0, abs=0.5) and peak <= -1.0
+    chapters = json.loads((out / "night-buses.chapters.json").read_text())
+    assert [c["title"] for c in chapters["chapters"]] == [s.heading for s in ep.segments]
+    for suffix in (".vtt", ".srt", ".notes.md", ".rss-item.xml", ".html"):
+        assert (out / f"night-buses{suffix}").stat().st_size > 0
+
+
+def test_render_checks_audio_and_chapters(short_script: Path, tmp_path: Path):
+    opts = render.Options(cache_dir=tmp_path / "cache", jobs=2)
+    result = pipeline.render(short_script, tmp_path / "out.mp3", opts)
+    check_episode(tmp_path / "out.mp3", result)
+    assert [c.title for c in result.chapters] == ["Hello", "The point", "More detail", "Goodbye"]
+    assert result.rendered == ("intro", "point", "detail", "outro")
+    # cues: one per sentence, in order, inside their chapter, the quote by the quote voice
+    texts = [c.text for c in result.cues]
+    assert texts[:3] == ["Welcome to the test show.", "This is a short episode.", "Here is the point of it all."]
+    quote = next(c for c in result.cues if "Keep it short" in c.text)
+    assert quote.speaker == "Quote"
+    # chapters read back from the file by an independent tool
+    ffprobe = ffprobe_or_skip()
+    probed = json.loads(subprocess.run([ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(tmp_path / "out.mp3")],
+                                       capture_output=True, text=True, check=True).stdout)["chapters"]
+    probed.sort(key=lambda c: float(c["start_time"]))
+    for got, want in zip(probed, result.chapters, strict=True):
+        assert float(got["start_time"]) * 1000 == pytest.approx(want.start_ms, abs=50)
+        assert got["tags"]["title"] == want.title
+
+
+def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    opts = render.Options(cache_dir=cache, jobs=2)
+    first = pipeline.render(short_script, tmp_path / "a.mp3", opts)
+    again = pipeline.render(short_script, tmp_path / "a.mp3", opts)
+    assert again.rendered == () and len(again.reused) == 4
+    edited = short_script.read_text().replace("A third segment", "A third and longer segment")
+    short_script.write_text(edited)
+    dry = pipeline.plan(short_script, opts)
+    assert [j.id for j in dry.to_render] == ["detail"]
+    warm = pipeline.render(short_script, tmp_path / "a.mp3", opts)
+    assert warm.rendered == ("detail",)
+    cold = pipeline.render(short_script, tmp_path / "cold.mp3", render.Options(cache_dir=tmp_path / "cold-cache", jobs=1))
+    assert warm.duration_ms == pytest.approx(cold.duration_ms, abs=50)
+    assert warm.duration_ms > first.duration_ms
+    for w, c in zip(warm.chapters, cold.chapters, strict=True):
+        assert w.start_ms == pytest.approx(c.start_ms, abs=50)
+    # the same episode whatever the number of jobs (2 then 1 here). Not byte for byte:
+    # eSpeak NG keeps state (pitch flutter) across utterances, so a sentence spoken twice
+    # differs by a few samples; lengths agree to the millisecond.
+    assert [c.text for c in warm.cues] == [c.text for c in cold.cues]
+    for w, c in zip(warm.cues, cold.cues, strict=True):
+        assert w.start_ms == pytest.approx(c.start_ms, abs=5)
+    check_episode(tmp_path / "a.mp3", warm)
+
+
+def test_damaged_cache_entry_is_rerendered(short_script: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    opts = render.Options(cache_dir=cache, jobs=1, fmt="wav")
+    first = pipeline.render(short_script, tmp_path / "x.wav", opts)
+    victim = next((cache / "v1" / "pcm").rglob("*.data"))
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    damaged = next(j.id for j in pipeline.plan(short_script, opts).jobs if j.key == victim.stem)
+    plan = pipeline.plan(short_script, opts)  # the size still matches: only the checksum can tell
+    assert [j.id for j in plan.to_render] == [damaged]
+    second = pipeline.render(short_script, tmp_path / "y.wav", opts)
+    assert second.rendered == (damaged,)
+    assert second.duration_ms == pytest.approx(first.duration_ms, abs=5)
+    check_episode(tmp_path / "y.wav", second)
+
+
+@pytest.mark.parametrize("fmt", ["m4a", "opus", "flac", "wav"])
+def test_other_formats(short_script: Path, tmp_path: Path, fmt: str):
+    opts = render.Options(cache_dir=tmp_path / "cache", jobs=2, fmt=fmt)
+    out = tmp_path / f"ep.{fmt}"
+    result = pipeline.render(short_script, out, opts)
+    check_episode(out, result)
+    ffprobe = ffprobe_or_skip()
+    probed = json.loads(subprocess.run([ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(out)],
+                                       capture_output=True, text=True, check=True).stdout)["chapters"]
+    assert len(probed) == 4
+
+
+def test_loudness_targets_and_off(short_script: Path, tmp_path: Path):
+    for target in (-19.0, -23.0):
+        out = tmp_path / f"t{int(-target)}.wav"
+        pipeline.render(short_script, out, render.Options(cache_dir=tmp_path / "c", jobs=2, fmt="wav", loudness=target))
+        integrated, peak = ebur128(out)
+        assert integrated == pytest.approx(target, abs=0.5) and peak <= -1.0
+    off = tmp_path / "off.wav"
+    pipeline.render(short_script, off, render.Options(cache_dir=tmp_path / "c", jobs=2, fmt="wav", loudness=None))
+    assert ebur128(off)[0] < -18.0  # eSpeak's own level, untouched
+
+
+def test_split_sentences_keeps_abbreviations():
+    assert render.split_sentences("Dr. Smith met Mr. J. Jones at 3 p.m. today. Then he left! Really?") == [
+        "Dr. Smith met Mr. J. Jones at 3 p.m. today.", "Then he left!", "Really?"]
+
+
+def test_voice_override_and_unknown_voice(short_script: Path, tmp_path: Path):
+    from podkit.errors import ScriptError
+
+    bad = short_script.read_text().replace("quote: en-us+f3", "quote: en-us+nope")
+    short_script.write_text(bad)
+    with pytest.raises(ScriptError, match=r"short.episode.md:8: unknown voice 'en-us\+nope'; did you mean"):
+        pipeline.render(short_script, tmp_path / "x.mp3", render.Options(cache_dir=tmp_path / "c"))
+    assert not (tmp_path / "x.mp3").exists()
+    ep = script.parse(SCRIPT)
+    assert ep.meta.voice_for("quote") == "en-us+f3"
