@@ -10,7 +10,8 @@ Speed matters (hour-long episodes are normalised piece by piece), so:
 * loudness uses pyloudnorm's own K-weighting filters but a vectorised version
   of its gating (pyloudnorm loops over blocks in Python; tests check that the
   two agree);
-* true peak is computed by 4x band-limited interpolation only between samples
+* true peak is computed by 8x band-limited interpolation (a superset of the
+  4x grid, and closer to what ffmpeg's ebur128 reads) only between samples
   that come within ``_SCAN_MARGIN_DB`` of the largest sample (inter-sample
   overs of real audio stay well below that), not over the whole signal.
 """
@@ -63,7 +64,7 @@ def measure(samples: np.ndarray, rate: int) -> Loudness:
 
 
 def true_peak_dbtp(samples: np.ndarray, rate: int) -> float:
-    """4x-oversampled true peak in dBTP (-inf for digital silence)."""
+    """True peak in dBTP (8x oversampled, so never under the 4x figure; -inf for digital silence)."""
     return _to_db(_true_peak(_mono(samples, rate)))
 
 

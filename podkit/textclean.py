@@ -614,6 +614,12 @@ def _pick_title(units: list[Unit], start: int) -> tuple[str | None, int | None]:
     for i in reversed(candidates):  # the headline, which the page's <title> line contains
         if i > 0 and units[i].text.casefold() in first:
             return units[i].text, i
+    # text copied from the page itself has no <title> line to echo: take the nearest
+    # headline-like line above the body when only bylines, datelines, share buttons
+    # and the like stand between it and the body
+    for i in reversed(candidates):
+        if 0 < i < start and not units[i].junk and units[i].words >= 4 and all(u.junk for u in units[i + 1 : start]):
+            return units[i].text, i
     if start > 0 and 0 in candidates:
         parts = _TITLE_SPLIT_RE.split(units[0].text)
         if len(parts) > 1 or start == 1:

@@ -302,3 +302,21 @@ def test_opening_sentence_about_a_person_stays_body() -> None:
     article = body_of("\n\n".join([opening, *BODY]))
     assert article.body.startswith(opening)
     assert article.bio is None
+
+
+def test_title_found_above_byline_in_copied_text():
+    """Copied text has no <title> line: the headline is the line above the byline."""
+    text = (
+        "Skip to main content\nHome | News | Opinion | Sport\nSign in\n\nOPINION\n\n"
+        "Councils should stop selling their playing fields. Here is why\n\n"
+        "By Jo Bloggs\nMon 3 June 2024, 07.00 BST\nShare on Facebook  Share on X\n\n"
+        + "\n\n".join(
+            f"Paragraph {i} makes its case at length, with evidence from the borough's own accounts and from residents "
+            f"who have watched the grass disappear under new flats over the last decade."
+            for i in range(6)
+        )
+    )
+    article = clean(Source(text, "text", None))
+    assert article.title == "Councils should stop selling their playing fields. Here is why"
+    assert article.author == "Jo Bloggs"
+    assert article.blocks[0].text.startswith("Paragraph 0")
