@@ -33,12 +33,26 @@ def _debugging() -> bool:
     return _debug or os.environ.get("PODKIT_DEBUG", "") not in ("", "0")
 
 
+_ESCAPES = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
 def _err(message: str) -> None:
-    typer.echo(f"podkit: {message}", err=True)
+    """One line on stderr; control characters (a newline in a file name) shown escaped."""
+    typer.echo(f"podkit: {message.translate(_ESCAPES)}", err=True)
+
+
+class _Interrupted(Exception):
+    """Ctrl-C or SIGTERM, carried past typer (which would make it a silent exit 130)."""
 
 
 class PodkitGroup(TyperGroup):
     """Maps every known error to one stderr line and an exit status."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
         global _debug
@@ -51,7 +65,7 @@ class PodkitGroup(TyperGroup):
         except PodkitError as exc:
             if _debugging():
                 raise
-            _err(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            _err(str(exc) or type(exc).__name__)
             rv = int(exc.exit_status)
         except typer.TyperException as exc:  # click's usage errors (typer vendors click)
             if type(exc).__name__ == "NoArgsIsHelpError":
@@ -59,7 +73,7 @@ class PodkitGroup(TyperGroup):
             else:
                 _err(" ".join(exc.format_message().split()))
             rv = int(ExitStatus.BAD_INPUT) if exc.exit_code == 2 else exc.exit_code
-        except (typer.Abort, KeyboardInterrupt):
+        except (typer.Abort, KeyboardInterrupt, _Interrupted):
             _err("interrupted; nothing partial was left at the destination")
             rv = int(ExitStatus.INTERRUPTED)
         except Exception as exc:  # a bug: say so plainly, traceback only on request

@@ -89,7 +89,8 @@ class Job:
     tail: float  # silence after the segment
     bed: dict[str, Any] | None  # {"path", "digest", "where", "duck_db", ...}
     sting: dict[str, Any] | None  # {"path", "digest"}: a sting-only job
-    rate: int
+    rate: int  # processing rate; 0: the engine's own (speech alone needs no more)
+    out_rate: int  # the episode's sample rate
     loudness: float | None
     ceiling: float
     key: str = ""
@@ -255,13 +256,16 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
         lead = min(LEAD_SECONDS, meta.segment_pause / 2)
         tail = meta.segment_pause - lead if idx < n - 1 else 0.5
         units.insert(0, Unit(pause=lead))
-        job = Job(idx, seg.id, seg.heading, seg.line, tuple(units), tail, bed, None, options.sample_rate,
+        # speech alone is processed at the engine's rate (eSpeak: 22050 Hz, all its
+        # content) and resampled once by the encoder; music needs the full rate
+        proc_rate = options.sample_rate if bed else 0
+        job = Job(idx, seg.id, seg.heading, seg.line, tuple(units), tail, bed, None, proc_rate, options.sample_rate,
                   target, ceiling)
         jobs.append(_keyed(job, common, options))
         if sting_path is not None and 0 < idx < n - 2:
             st = {"path": str(sting_path), "digest": _digest(sting_path)}
             sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, st,
-                       options.sample_rate, target, ceiling)
+                       options.sample_rate, options.sample_rate, target, ceiling)
             jobs.append(_keyed(sjob, common, options))
     cache = Cache(options.cache_dir)
     cached = frozenset(j.key for j in jobs if _cached(cache, j, options))
@@ -276,6 +280,7 @@ def _keyed(job: Job, common: dict[str, Any], options: Options) -> Job:
         "bed": {k: v for k, v in (job.bed or {}).items() if k != "path"},
         "sting": (job.sting or {}).get("digest"),
         "rate": job.rate,
+        "out_rate": job.out_rate,
         "loudness": job.loudness,
         "ceiling": job.ceiling,
     }
@@ -284,7 +289,7 @@ def _keyed(job: Job, common: dict[str, Any], options: Options) -> Job:
 
 
 def _mp3_key(job: Job, options: Options) -> str:
-    return _mp3_key_from(job.key, options.bitrate, options.sample_rate)
+    return _mp3_key_from(job.key, options.bitrate, job.out_rate)
 
 
 def _mp3_key_from(pcm_key: str, bitrate: str, sample_rate: int) -> str:
@@ -353,26 +358,28 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                     )
                 clip = audio.clip_of(seg)
             src = clip.rate
-            clip = audio.resample(clip, job.rate)
-            scale = job.rate / src
+            rate = job.rate or src
+            clip = audio.resample(clip, rate)
+            scale = rate / src
             samples = clip.samples
             if job.loudness is not None:
-                samples = loudness.normalize(samples, job.rate, job.loudness, job.ceiling)
+                samples = loudness.normalize(samples, rate, job.loudness, job.ceiling)
             cues = []
             if job.sting is None:
                 for u, (a, b) in zip(cue_units, spans, strict=True):
                     cues.append([round((a + speech_at) * scale), round((b + speech_at) * scale), u.written, u.speaker])
             tmp = cache.temp_file("pcm", job.key)
             tmp.write_bytes(audio.to_pcm16(samples))
-            entry = cache.put("pcm", job.key, tmp, {"rate": job.rate, "samples": len(samples), "cues": cues})
+            entry = cache.put("pcm", job.key, tmp, {"rate": rate, "samples": len(samples), "cues": cues})
     meta = dict(entry.meta)
     if fmt == "mp3":
-        mkey = _mp3_key_from(job.key, bitrate, job.rate)
+        mkey = _mp3_key_from(job.key, bitrate, job.out_rate)
         with cache.lock("mp3", mkey):
             m = cache.get("mp3", mkey)
             if m is None:
                 tmp = cache.temp_file("mp3", mkey)
-                frames = audio.encode_mp3(entry.data.read_bytes(), job.rate, tmp, bitrate=bitrate, sample_rate=job.rate)
+                frames = audio.encode_mp3(entry.data.read_bytes(), entry.meta["rate"], tmp, bitrate=bitrate,
+                                          sample_rate=job.out_rate)
                 m = cache.put("mp3", mkey, tmp, {"frames": frames})
         meta["mp3_frames"] = m.meta["frames"]
     return meta
@@ -484,7 +491,7 @@ def render(
                             fh.write(chunk)
         else:
             audio.encode_stream(
-                _pcm_pieces(entries), options.sample_rate, tmp, options.fmt,
+                _pcm_pieces(entries, options.sample_rate), options.sample_rate, tmp, options.fmt,
                 bitrate=options.bitrate, sample_rate=options.sample_rate,
                 ffmetadata=publish.ffmetadata(info, chapters),
             )
@@ -498,11 +505,18 @@ def render(
                   tuple(j.id for j in todo), tuple(j.id for j in the_plan.jobs if j.key in the_plan.cached))
 
 
-def _pcm_pieces(entries) -> Iterator[bytes]:
+def _pcm_pieces(entries, rate: int) -> Iterator[bytes]:
+    """Every segment's PCM at *rate*, one segment in memory at a time."""
+    from . import audio
+
     for _, pcm, _ in entries:
-        with open(pcm.data, "rb") as src:
-            while chunk := src.read(1 << 20):
-                yield chunk
+        if pcm.meta["rate"] == rate:
+            with open(pcm.data, "rb") as src:
+                while chunk := src.read(1 << 20):
+                    yield chunk
+        else:
+            clip = audio.Clip(audio.from_pcm16(pcm.data.read_bytes()), pcm.meta["rate"])
+            yield audio.resample(clip, rate).pcm16()
 
 
 def _timeline(entries, options: Options):
@@ -512,17 +526,18 @@ def _timeline(entries, options: Options):
     rate = options.sample_rate
     chapters: list[publish.Chapter] = []
     cues: list[publish.Cue] = []
-    pos = 0  # samples
+    pos = 0  # samples of the output
     for job, pcm, mp3 in entries:
+        ratio = rate / pcm.meta["rate"]
         if mp3 is not None:
             length = mp3.meta["frames"] * audio.mp3_samples_per_frame(rate)
             lead = audio.MP3_DELAY
         else:
-            length = pcm.meta["samples"]
+            length = -(-pcm.meta["samples"] * rate // pcm.meta["rate"])  # as resampled
             lead = 0
         start = pos
         for a, b, text, speaker in pcm.meta["cues"]:
-            cues.append(publish.Cue(_ms(start + lead + a, rate), _ms(start + lead + b, rate), text, speaker))
+            cues.append(publish.Cue(_ms(start + lead + a * ratio, rate), _ms(start + lead + b * ratio, rate), text, speaker))
         pos += length
         if job.sting is not None and chapters:
             # a sting belongs to the chapter before it
@@ -533,7 +548,7 @@ def _timeline(entries, options: Options):
     return chapters, cues
 
 
-def _ms(samples: int, rate: int) -> int:
+def _ms(samples: float, rate: int) -> int:
     return int(round(samples * 1000 / rate))
 
 

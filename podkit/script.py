@@ -161,6 +161,17 @@ class Episode:
 
 # --------------------------------------------------------------------------- front matter
 
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text: podkit checks them itself, so that
+    ``date: 2024-02-30`` is an error naming its line, not a crash in PyYAML."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 KNOWN_KEYS = (
     "show", "title", "author", "date", "guid", "language", "voice", "rate", "pause",
     "voices", "pronounce", "cover", "music", "bio", "description",
@@ -211,6 +222,17 @@ def _string(value: Any, what: str, line: int, *, required: bool = False) -> str 
     return text or None
 
 
+def _file_name(value: Any, what: str, line: int) -> str | None:
+    """A file name as written: spaces, quotes and even newlines are kept."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ScriptError(f"'{what}' must be a file name, not {type(value).__name__}", line=line)
+    if "\x00" in str(value):
+        raise ScriptError(f"'{what}' must be a file name, not text holding a NUL character", line=line)
+    return str(value)
+
+
 def _mapping(value: Any, what: str, line: int) -> dict[str, str]:
     if value is None:
         return {}
@@ -244,7 +266,7 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
     date = data.get("date")
     if date is not None and not isinstance(date, _dt.date):
         try:
-            date = _dt.date.fromisoformat(str(date).strip())
+            date = _dt.datetime.fromisoformat(str(date).strip()).date()
         except ValueError:
             raise ScriptError(f"'date' must be a date like 2024-05-01, not {date!r}", line=line("date")) from None
     if isinstance(date, _dt.datetime):
@@ -269,9 +291,9 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
         if k not in MUSIC_KEYS:
             raise ScriptError(f"unknown key 'music.{k}'{_suggest(str(k), MUSIC_KEYS)}", line=line(f"music.{k}"))
     m = Music(
-        intro=_string(music.get("intro"), "music.intro", line("music.intro")),
-        outro=_string(music.get("outro"), "music.outro", line("music.outro")),
-        sting=_string(music.get("sting"), "music.sting", line("music.sting")),
+        intro=_file_name(music.get("intro"), "music.intro", line("music.intro")),
+        outro=_file_name(music.get("outro"), "music.outro", line("music.outro")),
+        sting=_file_name(music.get("sting"), "music.sting", line("music.sting")),
         duck_db=_number(music.get("duck_db", 18.0), "'music.duck_db'", 0, 60, line("music.duck_db")),
         fade_seconds=_number(music.get("fade_seconds", 2.0), "'music.fade_seconds'", 0, 30, line("music.fade_seconds")),
         lead_seconds=_number(music.get("lead_seconds", 4.0), "'music.lead_seconds'", 0, 60, line("music.lead_seconds")),
@@ -294,7 +316,7 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
         segment_pause=seg,
         voices=voices,
         pronounce=_mapping(data.get("pronounce"), "pronounce", line("pronounce")),
-        cover=_string(data.get("cover"), "cover", line("cover")),
+        cover=_file_name(data.get("cover"), "cover", line("cover")),
         music=m,
         bio=_string(data.get("bio"), "bio", line("bio")),
         description=_string(data.get("description"), "description", line("description")),
@@ -496,12 +518,14 @@ def _parse(text: str) -> Episode:
         raise ScriptError("the front matter is not closed with a '---' line", line=1) from None
     fm_text = "\n".join(lines[1:close])
     try:
-        data = yaml.safe_load(fm_text) if fm_text.strip() else {}
+        data = yaml.load(fm_text, Loader=_Loader) if fm_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ScriptError(f"front matter is not valid YAML: {problem}", line=line) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # an explicit !!timestamp, deep nesting ...
+        raise ScriptError(f"front matter is not valid YAML: {exc}", line=1) from None
     meta = _meta_from_yaml(data, _key_lines(fm_text, 2), 1)
 
     body_start = close + 1  # 0-based index of the first body line

@@ -25,6 +25,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import yaml
@@ -96,12 +97,13 @@ def _cardinal(s: str) -> str:
     elif len(whole) > _MAX_CARDINAL_DIGITS or (len(whole) > 1 and whole[0] == "0"):
         words = _digits(whole)
     else:
-        words = _tidy(num2words(int(whole)))
+        words = _int_words(int(whole))
     if frac:
         words += " point " + _digits(frac)
     return words
 
 
+@lru_cache(maxsize=4096)
 def _int_words(n: int) -> str:
     return _tidy(num2words(n))
 
@@ -136,11 +138,13 @@ Segment = tuple[int, int, str, bool]  # (start, end, text, frozen); raw text == 
 class _Context:
     """What rules may consult or report while a line is normalised."""
 
-    warnings: list[LintWarning] = field(default_factory=list)
+    warnings: dict[tuple[str, str], LintWarning] = field(default_factory=dict)
     acronyms_known: frozenset[str] = frozenset()
 
     def warn(self, kind: str, text: str, message: str) -> None:
-        self.warnings.append(LintWarning(kind, text, message))
+        """Report once per (kind, text)."""
+        if (kind, text) not in self.warnings:
+            self.warnings[kind, text] = LintWarning(kind, text, message)
 
 
 RuleFn = Callable[[re.Match[str], _Context], "str | None"]
@@ -153,67 +157,68 @@ class Rule:
     name: str
     pattern: re.Pattern[str]
     fn: RuleFn
-
-
-def _needs_space(left: str, right: str) -> bool:
-    return bool(left) and bool(right) and left[-1].isalnum() and right[0].isalnum()
+    gate: re.Pattern[str] | None = None  # a cheap search; the rule is skipped when it fails
 
 
 def _join(segs: list[Segment]) -> tuple[str, list[int]]:
-    """The current line, and where each segment starts in it.
+    """The current line, and where each segment starts in it."""
+    texts = [seg[2] for seg in segs]
+    return "".join(texts), list(accumulate(map(len, texts), initial=0))[:-1]
 
-    A space is put between a frozen segment and a neighbour when both touch with letters or
-    digits ("5G" -> "five G").
+
+def _apply(rule: Rule, segs: list[Segment], cur: str, starts: list[int], ctx: _Context) -> list[Segment]:
+    """Run one rule over the line (*cur*, *starts* as :func:`_join` gives them).
+
+    Returns *segs* itself when nothing changed, else the new segment list.  Spoken text gets
+    a space where it would touch letters or digits ("5G" -> "five G").
     """
-    parts: list[str] = []
-    starts: list[int] = []
-    pos = 0
-    prev_text, prev_frozen = "", False
-    for _, _, text, frozen in segs:
-        if (frozen or prev_frozen) and _needs_space(prev_text, text):
-            parts.append(" ")
-            pos += 1
-        starts.append(pos)
-        parts.append(text)
-        pos += len(text)
-        if text:
-            prev_text, prev_frozen = text, frozen
-    return "".join(parts), starts
-
-
-def _apply(rule: Rule, segs: list[Segment], ctx: _Context) -> list[Segment]:
-    """Run one rule over the line; return the new segment list."""
-    cur, starts = _join(segs)
-    edits: dict[int, list[tuple[int, int, str]]] = {}
+    edits: list[tuple[int, int, int, str]] = []  # (segment index, local start, local end, spoken)
+    last_end = -1
+    fn = rule.fn
+    single = len(segs) == 1
     for m in rule.pattern.finditer(cur):
         a, b = m.span()
         if a == b:
             continue
-        i = bisect_right(starts, a) - 1
-        start, _end, text, frozen = segs[i]
-        local = a - starts[i]
-        if frozen or b - starts[i] > len(text):
+        i = 0 if single else bisect_right(starts, a) - 1
+        seg = segs[i]
+        seg_start = starts[i]
+        if seg[3] or b - seg_start > len(seg[2]):
             continue
-        spoken = rule.fn(m, ctx)
-        if spoken is None:
-            continue
-        edits.setdefault(i, []).append((local, b - starts[i], spoken))
+        spoken = fn(m, ctx)
+        if not spoken:
+            if spoken is None:
+                continue
+        elif spoken[0].isalnum() and a != last_end and cur[a - 1 : a].isalnum():
+            spoken = " " + spoken
+        if spoken and spoken[-1].isalnum() and cur[b : b + 1].isalnum():
+            spoken += " "
+        edits.append((i, a - seg_start, b - seg_start, spoken))
+        last_end = b
     if not edits:
         return segs
     out: list[Segment] = []
-    for i, seg in enumerate(segs):
-        if i not in edits:
-            out.append(seg)
-            continue
-        start, _end, text, _ = seg
-        pos = 0
-        for a, b, spoken in edits[i]:
-            if a > pos:
-                out.append((start + pos, start + a, text[pos:a], False))
-            out.append((start + a, start + b, spoken, True))
-            pos = b
-        if pos < len(text):
-            out.append((start + pos, start + len(text), text[pos:], False))
+    done = 0  # segments before this index are copied or split already
+    pos = 0  # how far into segs[done] the edits have got
+    for i, a, b, spoken in edits:
+        if i != done:
+            if pos:
+                start, end, text, _ = segs[done]
+                if pos < len(text):
+                    out.append((start + pos, end, text[pos:], False))
+                done += 1
+            out.extend(segs[done:i])
+            done, pos = i, 0
+        start = segs[i][0]
+        text = segs[i][2]
+        if a > pos:
+            out.append((start + pos, start + a, text[pos:a], False))
+        out.append((start + a, start + b, spoken, True))
+        pos = b
+    start, end, text, _ = segs[done]
+    if pos < len(text):
+        out.append((start + pos, end, text[pos:], False))
+    out.extend(segs[done + 1 :])
     return out
 
 
@@ -420,7 +425,7 @@ _TLD_WORDS = frozenset("com org net gov edu info biz io co uk us".split())
 _SPELLED_TLDS = frozenset("uk us io eu de fr tv fm ai ac".split())
 _URL_RE = re.compile(
     r"(?<![\w@/.])(?:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]]"
-    r"|(?<![\w@/.])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.-])"
+    r"|(?<![\w@/.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.-])"
     r"|(?<![\w@/.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|gov|edu|io|co\.uk|org\.uk|ac\.uk|gov\.uk|uk|eu|de|fr|info|tv|ai|app|dev)(?![\w.]|\.\w)(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)\]])?"
 )
 _URL_PART_RE = re.compile(r"[A-Za-z]+|\d+|[./@:_\-~?=&#%+]")
@@ -716,8 +721,9 @@ _STREET_TYPES = {
 }  # fmt: skip
 _TITLE_RE = re.compile(
     r"(?<![\w.])(?P<t>" + "|".join(sorted(map(re.escape, _TITLES), key=len, reverse=True))
-    + r")(?P<dot>\.)?(?=[ -]+(?:[A-Z]|\d))"
+    + r")(?P<dot>\.)?(?=[ -]+[\w])"
 )
+_ALWAYS_TITLES = frozenset("Mr Mrs Ms Mx Prof Messrs Mme Mlle Sgt Capt Cpl Lt Cllr Supt Insp Revd Msgr Cmdr Brig".split())
 _SAINT_STREET_RE = re.compile(r"(?<![\w.])(?P<t>St|ST|Rd|Ave|Av|Blvd|Ln|Dr|Sq|Pl|Ct|Cres|Hwy|Pkwy|Terr)(?P<dot>\.)?(?![\w])")
 _SUFFIX_RE = re.compile(r"(?<![\w.])(?P<t>Jr|Sr|Snr|Jnr)(?P<dot>\.)?(?![\w])")
 
@@ -772,12 +778,14 @@ def title(m: re.Match[str], _ctx: _Context) -> str | None:
     t = m.group("t")
     prev, sep = _prev(m)
     _, nxt = _next(m)
+    if t not in _ALWAYS_TITLES and not (nxt[:1].isupper() or nxt[:1].isdigit()):
+        return None
     if t in _STREET_TYPES and _is_name(prev) and sep.strip() == "" and not m.group("dot"):
         return None
     if t == "Gen" and nxt in ("Z", "X", "Y", "Alpha"):
         return None
-    if t == "Sr" and _is_name(prev) and sep.strip() in ("", ","):
-        return None  # "John Smith Sr." is the senior rule's
+    if t == "Sr" and not nxt[:1].isupper():
+        return None  # "John Smith Sr. said" is the senior rule's
     if t in ("Rev", "Ed", "Art") and nxt[:1].isdigit():
         return None
     return _TITLES[t]
@@ -1004,7 +1012,7 @@ def multiplier(m: re.Match[str], _ctx: _Context) -> str:
 
 # ---- plain years and numbers
 
-_YEAR_RE = re.compile(rf"(?<![\w.,$£€])(?P<y>{_YEAR})(?![\w%°]|[.,:/]\d)")
+_YEAR_RE = re.compile(r"(?<![\w.,$£€])(?P<y>1\d{3}|20\d\d)(?![\w%°]|[.,:/]\d)")
 _YEAR_WORDS = frozenset(
     "in since by from until till til of year years circa c ca before after during around early late mid "
     "spring summer autumn fall winter christmas january february march april may june july august "
@@ -1020,6 +1028,8 @@ def year(m: re.Match[str], _ctx: _Context) -> str | None:
     _, nxt = _next(m)
     if prev.lower() in _YEAR_WORDS and sep.strip() in ("", "'", "’"):
         return _year(int(m.group("y")))
+    if int(m.group("y")) < 1100:
+        return None  # "1066" alone is more likely a count than a year
     if _PLURALISH_RE.fullmatch(nxt) and nxt not in _NOT_NOUNS:
         return None
     if nxt in ("people", "men", "women", "children", "times", "more", "fewer", "less", "of", "per"):
@@ -1033,7 +1043,7 @@ _NUM_RANGE_RE = re.compile(rf"{_NB}(?P<a>{NUM})[ ]?(?:-|–|—)[ ]?(?P<b>{NUM})
 _SIGNED_RE = re.compile(rf"(?<![^\s(\[/])(?P<s>[-−+±])(?P<n>{NUM}){_NE}")
 _RATIO_RE = re.compile(r"(?<![\w:.,])(?P<a>\d{1,3}):(?P<b>\d{1,3})(?![\w:]|[.,]\d)")
 _POINT_RE = re.compile(r"(?<![\w.,])\.(?P<d>\d+)(?![\w])")
-_NUMBER_RE = re.compile(rf"(?<![\d.,])(?P<n>{NUM})(?![\d]|[.,]\d)")
+_NUMBER_RE = re.compile(r"(?P<n>\d(?<![\d.,]\d)(?:\d{0,2}(?:,\d{3})+|\d*)(?:\.\d+)?)(?![\d]|[.,]\d)")
 
 
 def phone(m: re.Match[str], _ctx: _Context) -> str:
@@ -1077,7 +1087,7 @@ def number(m: re.Match[str], _ctx: _Context) -> str:
 
 # ---- Roman numerals
 
-_ROMAN_RE = re.compile(r"(?<![\w'’.-])(?P<r>[IVXLCDM]+)(?P<poss>['’]s)?(?![\w'’-])")
+_ROMAN_RE = re.compile(r"(?P<r>[IVXLCDM](?<![\w'’.-][IVXLCDM])[IVXLCDM]*)(?P<poss>['’]s)?(?![\w'’-])")
 _ROMAN_VALID_RE = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _CARDINAL_CONTEXT = frozenset(
@@ -1169,7 +1179,7 @@ _CODAS = frozenset(
     "ss st th ts xt ds gs ms ls".split()
 )
 _ACRONYM_RE = re.compile(
-    r"(?<![\w.&])(?P<w>[A-Z]{2,}|[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*)(?P<suffix>['’]s|s['’]?|['’])?(?![\w&])"
+    r"(?P<w>[A-Z](?<![\w.&][A-Z])(?:[A-Z]+|[A-Za-z]*[A-Z][A-Za-z0-9]*))(?P<suffix>['’]s|s['’]?|['’])?(?![\w&])"
 )
 _DOTTED_RE = re.compile(r"(?<![\w.])(?P<w>(?:[A-Za-z]\.){2,})(?![\w])|(?<![\w.])(?P<w2>[A-Z]\.[A-Z])(?![\w.])")
 _AMPERSAND_WORD_RE = re.compile(r"(?<![\w&])(?P<a>[A-Z]{1,3})&(?P<b>[A-Z]{1,3})(?![\w&])")
@@ -1251,35 +1261,45 @@ _SYMBOL_WORDS = {
     ">": " more than ", "≤": " at most ", "≥": " at least ", "§": " section ", "%": " percent ",
     "°": " degrees ", "#": " number ", "@": " at ", "£": " pounds ", "$": " dollars ",
     "€": " euros ", "¥": " yen ", "…": "...", "—": ", ", "–": ", ", "|": ", ", "•": ", ",
-    "·": ", ", "/": " or ", "→": " to ", "←": ", ", "↔": ", ", "¶": ", ",
+    "·": ", ", "→": " to ", "←": ", ", "↔": ", ", "¶": ", ",
 }  # fmt: skip
-_SYMBOL_RE = re.compile(
-    r"(?<![\w])#(?P<tag>[A-Za-z]\w*)"
-    r"|(?<![\w])@(?P<handle>\w+)"
-    r"|(?P<slash>(?<=[A-Za-z])/(?=[A-Za-z]))"
-    r"|(?P<plus>(?<=[\w+])\+)"
-    r"|(?P<dash>[ ]+[-–—][ ]+|[ ]?[–—][ ]?|--+)"
-    r"|(?P<sym>[&+=±×÷≈~<>≤≥§%°#@£$€¥…|•·/→←↔¶])"
+_SYMBOL_CHARS = "#@/+&=±×÷≈~<>≤≥§%°£$€¥…|•·→←↔¶–—-"
+_SYMBOL_RE = re.compile(  # starts with a character class so the regex engine can skip ahead
+    rf"[{_SYMBOL_CHARS}]"
+    r"(?:(?<=[#@])(?<![\w][#@])(?P<word>[A-Za-z_]\w*)"  # hashtag or handle
+    r"|(?<=-)-+"  # "--" used as a dash
+    r")?"
 )
-_HYPHEN_RE = re.compile(r"(?<=[^\W_])-+(?=[^\W_])")
+_HYPHEN_RE = re.compile(r"-(?<=[^\W_]-)(?=[^\W_])")
+_PLAIN_SYMBOLS = {k: v for k, v in _SYMBOL_WORDS.items() if k not in "#@/+-–—"}
 _UNSPOKEN_CATEGORIES = frozenset({"So", "Sk", "Sm", "Co", "Cn", "Cs", "Cf", "Cc", "Mn", "Me"})
 _DROP_RE = re.compile(r"[^\w\s.,;:?!'\"’‘“”()\[\]{}\-]+")
 
 
-def symbol(m: re.Match[str], _ctx: _Context) -> str:
-    """Symbols that carry words: "&" -> "and", "+", "=", "#tag", "@name", and/or, dashes as pauses."""
-    if m.group("tag"):
-        return "hashtag " + m.group("tag")
-    if m.group("handle"):
-        return "at " + m.group("handle")
-    if m.group("slash"):
-        before = m.string[max(0, m.start() - 3) : m.start()].lower()
-        return " " if before.endswith("and") else " or "
-    if m.group("plus"):
+def symbol(m: re.Match[str], _ctx: _Context) -> str | None:
+    """Symbols that carry words: "&" -> "and", "+", "=", "#tag", "@name", and/or, dashes as pauses.
+
+    A hyphen inside a word is left for :func:`hyphen`.
+    """
+    text = m.group()
+    if text in _PLAIN_SYMBOLS:
+        return _PLAIN_SYMBOLS[text]
+    c = text[0]
+    before = m.string[max(0, m.start() - 3) : m.start()]
+    if m.group("word"):
+        return ("hashtag " if c == "#" else "at ") + m.group("word")
+    if c in "-–—":
+        if len(text) > 1 or c != "-" or (before.endswith(" ") and m.string[m.end() : m.end() + 1] == " "):
+            return ", "
+        return None
+    if c == "/":
+        after = m.string[m.end() : m.end() + 1]
+        if before[-1:].isalpha() and after.isalpha():
+            return " " if before.lower() == "and" else " or "
+        return " slash "
+    if c == "+" and (before[-1:].isalnum() or before.endswith("+")):
         return " plus"
-    if m.group("dash"):
-        return ", "
-    return _SYMBOL_WORDS[m.group("sym")]
+    return _SYMBOL_WORDS[c]
 
 
 def hyphen(m: re.Match[str], _ctx: _Context) -> str:
@@ -1313,47 +1333,82 @@ def unspoken(m: re.Match[str], ctx: _Context) -> str | None:
     return " " + "".join(keep) + " " if keep else " "
 
 
+_DIGIT = re.compile(r"[0-9]")
+_GATE_POINT = re.compile(r"\.\d")
+_GATE_RATIO = re.compile(r"\d:\d")
+_GATE_SIGNED = re.compile(r"[-−+±]\d")
+_GATE_NUMBER_RANGE = re.compile(r"\d[ ]?[-–—][ ]?[\d.]")
+_GATE_YEAR = re.compile(r"\d{4}")
+_GATE_VERSION = re.compile(r"\d\.\d+\.\d")
+_GATE_MULTIPLIER = re.compile(r"[x×]")
+_GATE_DIMENSION = re.compile(r"\d[ ]?[x×][ ]?\d")
+_GATE_PHONE = re.compile(r"\+\d|\d{3}[ )-]")
+_GATE_PERCENT = re.compile(r"%|per[ ]?cent|pct")
+_GATE_ORDINAL = re.compile(r"\d(?:st|nd|rd|th|ST|ND|RD|TH)")
+_GATE_BEFORE_NUMBER = re.compile(r"[NnpFfVvCcPSsAaEeOoRr#][a-z]{0,3}\.?[ ]?#?\d")
+_GATE_SHORT_YEAR = re.compile(r"[\'’]\d\d")
+_GATE_YEAR_RANGE = re.compile(r"\d{4}[ ]?[-–—/ ]")
+_GATE_DECADE = re.compile(r"0[\'’]?s")
+_GATE_DATE_MONTH_YEAR = re.compile(r"[A-Z][a-z]{2}[a-z]*\.?[ ]+\d{4}")
+_GATE_DATE_MONTH_DAY = re.compile(r"[A-Z][a-z]{2}[a-z]*\.?[ ]+\d")
+_GATE_DATE_DAY_MONTH = re.compile(r"\d(?:st|nd|rd|th)?(?:[ ]+of)?[ ]+[A-Z][a-z]{2}")
+_GATE_DATE_NUMERIC = re.compile(r"\d[/.]\d{1,2}[/.]\d")
+_GATE_DATE_ISO = re.compile(r"\d-\d\d-\d")
+_GATE_MINOR_MONEY = re.compile(r"\d[ ]?[p¢c]")
+_GATE_CLOCK_TIME = re.compile(r"\d[ ]?[aApP]\.?[ ]?[mM]|\d:\d\d")
+_GATE_MONEY = re.compile(r"[$£€¥₹₩₽]|USD|GBP|EUR|JPY|CNY|RMB|INR|AUD|CAD|CHF")
+_URL_GATE = re.compile(r"@|www\.|://|\.(?:com|org|net|gov|edu|io|uk|eu|de|fr|info|tv|ai|app|dev)")
+_FRACTION_GATE = re.compile(r"[0-9½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞⅐⅑⅒]")
+_STREET_GATE = re.compile(r"St|ST|Rd|Av|Blvd|Ln|Dr|Sq|Pl|Ct|Cres|Hwy|Pkwy|Terr")
+_SUFFIX_GATE = re.compile(r"Jr|Sr|Snr|Jnr")
+_VERSUS_GATE = re.compile(r" v")
+_DOT_GATE = re.compile(r"\.")
+_ROMAN_GATE = re.compile(r"[IVXLCDM]")
+_AMP_GATE = re.compile(r"&")
+_SYMBOL_GATE = re.compile(rf"[{_SYMBOL_CHARS}]")
+_HYPHEN_GATE = re.compile(r"-")
+
 RULES: tuple[Rule, ...] = (
-    Rule("url-email", _URL_RE, url_email),
-    Rule("money", _MONEY_RE, money),
-    Rule("clock-time", _TIME_RE, clock_time),
-    Rule("minor-money", _MINOR_RE, minor_money),
-    Rule("date-iso", _DATE_ISO_RE, date_iso),
-    Rule("date-numeric", _DATE_NUMERIC_RE, date_numeric),
-    Rule("date-day-month", _DATE_DMY_RE, date_day_month),
-    Rule("date-month-day", _DATE_MDY_RE, date_month_day),
-    Rule("date-month-year", _DATE_MY_RE, date_month_year),
-    Rule("decade", _DECADE_RE, decade),
-    Rule("year-range", _YEAR_RANGE_RE, year_range),
-    Rule("short-year", _SHORT_YEAR_RE, short_year),
+    Rule("url-email", _URL_RE, url_email, _URL_GATE),
+    Rule("money", _MONEY_RE, money, _GATE_MONEY),
+    Rule("clock-time", _TIME_RE, clock_time, _GATE_CLOCK_TIME),
+    Rule("minor-money", _MINOR_RE, minor_money, _GATE_MINOR_MONEY),
+    Rule("date-iso", _DATE_ISO_RE, date_iso, _GATE_DATE_ISO),
+    Rule("date-numeric", _DATE_NUMERIC_RE, date_numeric, _GATE_DATE_NUMERIC),
+    Rule("date-day-month", _DATE_DMY_RE, date_day_month, _GATE_DATE_DAY_MONTH),
+    Rule("date-month-day", _DATE_MDY_RE, date_month_day, _GATE_DATE_MONTH_DAY),
+    Rule("date-month-year", _DATE_MY_RE, date_month_year, _GATE_DATE_MONTH_YEAR),
+    Rule("decade", _DECADE_RE, decade, _GATE_DECADE),
+    Rule("year-range", _YEAR_RANGE_RE, year_range, _GATE_YEAR_RANGE),
+    Rule("short-year", _SHORT_YEAR_RE, short_year, _GATE_SHORT_YEAR),
     Rule("abbreviation", _ABBREV_RE, abbreviation),
-    Rule("before-number", _BEFORE_NUMBER_RE, before_number),
+    Rule("before-number", _BEFORE_NUMBER_RE, before_number, _GATE_BEFORE_NUMBER),
     Rule("title", _TITLE_RE, title),
-    Rule("saint-or-street", _SAINT_STREET_RE, saint_or_street),
-    Rule("name-suffix", _SUFFIX_RE, name_suffix),
-    Rule("versus", _VERSUS_RE, versus),
-    Rule("dotted-acronym", _DOTTED_RE, dotted_acronym),
-    Rule("initial", _INITIAL_RE, initial),
-    Rule("ordinal", _ORDINAL_RE, ordinal),
-    Rule("percent", _PERCENT_RE, percent),
-    Rule("phone", _PHONE_RE, phone),
-    Rule("fraction", _FRACTION_RE, fraction),
-    Rule("unit", _UNIT_RE, unit),
-    Rule("dimension", _DIMENSION_RE, dimension),
-    Rule("multiplier", _MULTIPLIER_RE, multiplier),
-    Rule("version", _VERSION_RE, version),
-    Rule("year", _YEAR_RE, year),
-    Rule("number-range", _NUM_RANGE_RE, number_range),
-    Rule("signed", _SIGNED_RE, signed),
-    Rule("ratio", _RATIO_RE, ratio),
-    Rule("point", _POINT_RE, point),
-    Rule("number", _NUMBER_RE, number),
-    Rule("roman-numeral", _ROMAN_RE, roman_numeral),
-    Rule("ampersand-acronym", _AMPERSAND_WORD_RE, ampersand_acronym),
+    Rule("saint-or-street", _SAINT_STREET_RE, saint_or_street, _STREET_GATE),
+    Rule("name-suffix", _SUFFIX_RE, name_suffix, _SUFFIX_GATE),
+    Rule("versus", _VERSUS_RE, versus, _VERSUS_GATE),
+    Rule("dotted-acronym", _DOTTED_RE, dotted_acronym, _DOT_GATE),
+    Rule("initial", _INITIAL_RE, initial, _DOT_GATE),
+    Rule("ordinal", _ORDINAL_RE, ordinal, _GATE_ORDINAL),
+    Rule("percent", _PERCENT_RE, percent, _GATE_PERCENT),
+    Rule("phone", _PHONE_RE, phone, _GATE_PHONE),
+    Rule("fraction", _FRACTION_RE, fraction, _FRACTION_GATE),
+    Rule("unit", _UNIT_RE, unit, _DIGIT),
+    Rule("dimension", _DIMENSION_RE, dimension, _GATE_DIMENSION),
+    Rule("multiplier", _MULTIPLIER_RE, multiplier, _GATE_MULTIPLIER),
+    Rule("version", _VERSION_RE, version, _GATE_VERSION),
+    Rule("year", _YEAR_RE, year, _GATE_YEAR),
+    Rule("number-range", _NUM_RANGE_RE, number_range, _GATE_NUMBER_RANGE),
+    Rule("signed", _SIGNED_RE, signed, _GATE_SIGNED),
+    Rule("ratio", _RATIO_RE, ratio, _GATE_RATIO),
+    Rule("point", _POINT_RE, point, _GATE_POINT),
+    Rule("number", _NUMBER_RE, number, _DIGIT),
+    Rule("roman-numeral", _ROMAN_RE, roman_numeral, _ROMAN_GATE),
+    Rule("ampersand-acronym", _AMPERSAND_WORD_RE, ampersand_acronym, _AMP_GATE),
     Rule("acronym", _ACRONYM_RE, acronym),
-    Rule("symbol", _SYMBOL_RE, symbol),
+    Rule("symbol", _SYMBOL_RE, symbol, _SYMBOL_GATE),
     Rule("unspoken", _DROP_RE, unspoken),
-    Rule("hyphen", _HYPHEN_RE, hyphen),
+    Rule("hyphen", _HYPHEN_RE, hyphen, _HYPHEN_GATE),
 )
 """The pipeline, in order.  The lexicon runs before all of these."""
 
@@ -1374,11 +1429,74 @@ _LEADING_COMMA_RE = re.compile(r"^[ ,]+")
 _ORPHAN_COMMA_RE = re.compile(r",(?=[ ]*[.;:?!])")
 
 
-def _segments(line: str, rules: tuple[Rule, ...], ctx: _Context) -> list[Segment]:
-    segs: list[Segment] = [(0, len(line), line.translate(_MATCH_FORMS), False)]
+def _segments(text: str, offset: int, rules: tuple[Rule, ...], ctx: _Context) -> list[Segment]:
+    """Run the pipeline over one chunk; segment offsets are shifted by *offset*."""
+    segs: list[Segment] = [(0, len(text), text.translate(_MATCH_FORMS), False)]
+    cur, starts = segs[0][2], [0]
     for rule in rules:
-        segs = _apply(rule, segs, ctx)
-    return segs
+        if rule.gate is not None and not rule.gate.search(cur):
+            continue
+        new = _apply(rule, segs, cur, starts, ctx)
+        if new is not segs:
+            segs = new
+            cur, starts = _join(segs)
+    return [(a + offset, b + offset, t, f) for a, b, t, f in segs] if offset else segs
+
+
+# Long lines are cut into chunks so each pass works on a short string.  A cut is only made
+# where no rule looks across: between two lower-case words, or after a sentence that ends
+# with an ordinary word ("...in 1990s. Dr Smith").  Pathological lines get cut at any space.
+_CHUNK_MIN = 200
+_CHUNK_MAX = 4000
+_CUT_RE = re.compile(r"(?<=[a-z]) +(?=[a-z])|(?<=[A-Za-z0-9][.!?]) +(?=[A-Z\"'“‘(])")
+_LOWER_WORD_RE = re.compile(r"[a-z]+")
+_NO_CUT_BEFORE_DOT = frozenset(
+    k.lower()
+    for k in (*_TITLES, *_STREET_TYPES, *_BEFORE_NUMBER, *_MONTHS, *_WEEKDAYS, "etc", "inc", "ltd", "co",
+              "corp", "bros", "jr", "sr", "snr", "jnr", "vs", "approx", "al", "dept", "govt", "no", "nos")
+)
+
+
+def _cut_ok(line: str, m: re.Match[str]) -> bool:
+    a, b = m.span()
+    before = line.rfind(" ", 0, a) + 1
+    if line[a - 1] in ".!?":
+        word = line[before : a - 1]
+        return len(word) > 1 and word.isalnum() and word.lower() not in _NO_CUT_BEFORE_DOT
+    after = line.find(" ", b)
+    nxt = line[b : after if after >= 0 else len(line)].rstrip(",;:.!?")
+    return bool(_LOWER_WORD_RE.fullmatch(line[before:a]) and _LOWER_WORD_RE.fullmatch(nxt))
+
+
+def _chunks(line: str, keep: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """(offset, text) pieces of *line*; no cut falls inside a *keep* span (lexicon matches)."""
+    if len(line) <= _CHUNK_MIN:
+        return [(0, line)]
+    out, start, k = [], 0, 0
+    for m in _CUT_RE.finditer(line):
+        a = m.start()
+        if a - start < _CHUNK_MIN:
+            continue
+        while k < len(keep) and keep[k][1] <= a:
+            k += 1
+        if k < len(keep) and keep[k][0] < a:
+            continue
+        if _cut_ok(line, m):
+            out.append((start, line[start:a]))
+            start = a
+    out.append((start, line[start:]))
+    if all(len(t) <= _CHUNK_MAX for _, t in out):
+        return out
+    final = []
+    for offset, text in out:  # pathological: cut anywhere at a space
+        while len(text) > _CHUNK_MAX:
+            cut = text.find(" ", _CHUNK_MAX)
+            if cut < 0:
+                break
+            final.append((offset, text[:cut]))
+            offset, text = offset + cut, text[cut:]
+        final.append((offset, text))
+    return final
 
 
 def _tidy_line(text: str) -> str:
@@ -1390,14 +1508,15 @@ def _tidy_line(text: str) -> str:
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
-    """(offset, line) for each line; "\\r\\n" and "\\r" count as line ends too."""
+    """(offset, line) for each line, by Python's own idea of a line break."""
     out, pos = [], 0
+    body = ""
     for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
+        body = (line.splitlines() or [""])[0]
         out.append((pos, body))
         pos += len(line)
-    if not text or text.endswith(("\n", "\r")):
-        out.append((pos, ""))
+    if not text or body != line:
+        out.append((pos, ""))  # the text ends with a line break: keep it
     return out
 
 
@@ -1407,7 +1526,15 @@ def _run(text: str, lexicon: Mapping[str, str] | None) -> tuple[list[tuple[int, 
     items = _lexicon_items(lexicon)
     rules = _lexicon_rules(items) + RULES
     ctx = _Context(acronyms_known=frozenset(k for k, _ in items if k.isupper()))
-    return [(offset, line, _segments(line, rules, ctx)) for offset, line in _lines(text)], ctx
+    lexicon_rules = rules[: len(rules) - len(RULES)]
+    out = []
+    for offset, line in _lines(text):
+        keep = sorted(m.span() for r in lexicon_rules for m in r.pattern.finditer(line))
+        segs: list[Segment] = []
+        for chunk_offset, chunk in _chunks(line, keep):
+            segs.extend(_segments(chunk, chunk_offset, rules, ctx))
+        out.append((offset, line, segs))
+    return out, ctx
 
 
 def normalize(text: str, lexicon: Mapping[str, str] | None = None) -> str:
@@ -1455,7 +1582,7 @@ _SENTENCE_RE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 def lint(text: str, lexicon: Mapping[str, str] | None = None) -> list[LintWarning]:
     """What eSpeak is still likely to read badly: unknown all-caps tokens, symbols, long sentences."""
     _, ctx = _run(text, lexicon)
-    warnings = list(dict.fromkeys(ctx.warnings))
+    warnings = list(ctx.warnings.values())
     for sentence in _SENTENCE_RE.findall(text):
         words = sentence.split()
         if len(words) > LONG_SENTENCE_WORDS:

@@ -59,6 +59,8 @@ SEGMENT_WORDS = 2 * WPM  # about two minutes a segment
 SEED = 20240611
 MB = 1024 * 1024
 SAMPLE_RATE = 44100
+#: Everything below this line in docs/benchmarks.md is hand-written and kept when the script rewrites the file.
+NOTES_MARKER = "<!-- notes below are kept by scripts/bench.py -->"
 EDIT_TEXT = "In an edited aside, the benchmark notes that 42 commuters waited until 6:15 p.m. for the last bus."
 
 # --------------------------------------------------------------------------- the commentary
@@ -182,8 +184,8 @@ def plain_text(episode: script.Episode) -> str:
     return "\n\n".join(p.text for s in episode.segments for p in s.paragraphs) + "\n"
 
 
-def edited(episode: script.Episode) -> tuple[script.Episode, str]:
-    """The episode with the first sentence of a middle segment replaced; returns it and the segment id."""
+def edited(episode: script.Episode) -> tuple[script.Episode, int]:
+    """The episode with the first sentence of a middle segment replaced; returns it and the segment's index."""
     idx = len(episode.segments) // 2
     seg = episode.segments[idx]
     first = seg.paragraphs[0]
@@ -195,7 +197,7 @@ def edited(episode: script.Episode) -> tuple[script.Episode, str]:
     paras = (script.Paragraph(tuple(items)), *seg.paragraphs[1:])
     segs = list(episode.segments)
     segs[idx] = replace(seg, paragraphs=paras)
-    return replace(episode, segments=tuple(segs)), seg.id
+    return replace(episode, segments=tuple(segs)), idx
 
 
 # --------------------------------------------------------------------------- measuring
@@ -443,14 +445,15 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     import numpy as np
 
     ep = script.parse(script_file.read_text("utf-8"))
-    new_ep, seg_id = edited(ep)
+    new_ep, seg_index = edited(ep)
+    seg_id = ep.segments[seg_index].id
     before = script_file.read_text("utf-8").splitlines()
     script_file.write_text(script.write(new_ep), "utf-8")
     changed = [a for a, b in zip(before, script_file.read_text("utf-8").splitlines(), strict=True) if a != b]
     assert len(changed) == 1, f"the edit changed {len(changed)} lines"
     _, listing = render(script_file, out, cache, jobs, dry_run=True)
     planned = to_synthesise(listing)
-    entries = lambda: sum(1 for _ in (cache / "v1" / "pcm").rglob("*.json"))  # noqa: E731
+    entries = lambda: sum(1 for f in cache.rglob("*.json") if "pcm" in f.relative_to(cache).parts)  # noqa: E731
     n_before = entries()
     rerender, _ = render(script_file, out, cache, jobs)
     new_entries = entries() - n_before
@@ -465,10 +468,8 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     ca, cb = chapters(out), chapters(cold_out)
     chap = max((abs(x[1] - y[1]) for x, y in zip(ca, cb, strict=True)), default=0) \
         if [x[0] for x in ca] == [y[0] for y in cb] else None
-    starts = dict(ca)
-    ids = [c[0] for c in ca]
-    i = ids.index(seg_id)
-    bounds = [starts[seg_id]] + ([starts[ids[i + 1]]] if i + 1 < len(ids) else [])
+    starts = [c[1] for c in ca]  # one chapter per segment, in order
+    bounds = starts[seg_index : seg_index + 2]
     seams = [(max_step(a, t), max_step(b, t)) for t in bounds]
     return EditCase(row.minutes, seg_id, planned, new_entries, rerender, row.podkit, cold_edited,
                     abs(len(a) - len(b)) * 1000 / SAMPLE_RATE, chap, diff == 0 and len(a) == len(b), diff, seams)
@@ -486,7 +487,7 @@ def startup(runs: int = 10) -> Startup:
 
     h = times(podkit_cmd() + ["--help"], ENV)
     p = times([sys.executable, "-c", "pass"], ENV)
-    as_is = times(podkit_cmd() + ["--help"], ORIGINAL_ENV)
+    as_is = times(podkit_cmd() + ["--help"], {**ORIGINAL_ENV, "PYTHONPATH": ENV.get("PYTHONPATH", "")})
     heavy = "('pyttsx3', 'pydub', 'numpy', 'scipy', 'pyloudnorm', 'mutagen', 'trafilatura')"
     probe_import = f"import sys, podkit.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
     probe_help = ("import sys, contextlib, io\nfrom podkit.cli import main\nsys.argv = ['podkit', '--help']\n"
@@ -509,27 +510,47 @@ def warm_up(work: Path, jobs: int) -> None:
     shutil.rmtree(d, ignore_errors=True)
 
 
-def stages(script_file: Path, work: Path, jobs: int) -> dict[str, float]:
-    """Where a cold render spends its time, from the render's events (run in this process)."""
-    from podkit import pipeline
-    from podkit.render import Options
+_STAGES_DRIVER = """
+import json, sys, time
+from pathlib import Path
+from podkit import pipeline
+from podkit.render import Options
+marks = []
+t0 = time.perf_counter()
+pipeline.render(Path(sys.argv[1]), Path(sys.argv[2]), Options(cache_dir=Path(sys.argv[3]), jobs=int(sys.argv[4])),
+                on_event=lambda kind, info: marks.append((kind, time.perf_counter() - t0)))
+marks.append(("total", time.perf_counter() - t0))
+print(json.dumps(marks))
+"""
 
-    marks: list[tuple[str, float]] = []
-    t0 = time.perf_counter()
+
+def stages(script_file: Path, work: Path, jobs: int) -> dict[str, float]:
+    """Where a cold render spends its time, from the render's events (a small driver in a subprocess)."""
+    import json
+
     cache = work / "cache-stages"
     shutil.rmtree(cache, ignore_errors=True)
-    pipeline.render(script_file, work / "stages.mp3", Options(cache_dir=cache, jobs=jobs),
-                    on_event=lambda kind, info: marks.append((kind, time.perf_counter() - t0)))
-    total = time.perf_counter() - t0
+    _, out = run([sys.executable, "-c", _STAGES_DRIVER, str(script_file), str(work / "stages.mp3"), str(cache),
+                  str(jobs)])
     shutil.rmtree(cache, ignore_errors=True)
-    at = {k: t for k, t in marks if k in ("plan", "synthesised", "assemble", "done")}
+    at = dict(json.loads(out.strip().splitlines()[-1]))
     return {
         "load + plan (parent)": at["plan"],
         "synthesis workers": at["synthesised"] - at["plan"],
         "gather cache entries": at["assemble"] - at["synthesised"],
         "concatenate + tag + sidecars": at["done"] - at["assemble"],
-        "total": total,
+        "total": at["total"],
     }
+
+
+def snapshot(work: Path) -> Path:
+    """A private copy of podkit's sources that every render of this run imports (PYTHONPATH first):
+    the package is being edited while benchmarks run, and renders compared with each other
+    (cold, edited, 60 vs 180 minutes) must come from the same code."""
+    dest = work / "podkit-src"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(ROOT / "podkit", dest / "podkit", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
 
 
 # --------------------------------------------------------------------------- reporting
@@ -560,6 +581,16 @@ def machine() -> dict[str, str]:
         "espeak-ng": espeak.split(" Data")[0],
         "ffmpeg": ffmpeg,
     }
+
+
+def source_fingerprint(root: Path = ROOT) -> str:
+    """A digest of podkit's sources under *root*."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted((root / "podkit").rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _mmss(seconds: float) -> str:
@@ -667,7 +698,7 @@ def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase |
         "",
     ]
     if stage_times:
-        out += ["Where a cold render of the largest script run spends its time (from the render's events, "
+        out += ["Where a cold render of the edited script spends its time (from the render's events, "
                 "in-process):", "", "| stage | seconds |", "|---|---|",
                 *[f"| {k} | {v:.1f} |" for k, v in stage_times.items()], ""]
     out += ["## Goals", "", "| goal | result | figures |", "|---|---|---|"]
@@ -696,9 +727,11 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     global ENV
     ENV = python_env(bytecode=not args.as_is)
-    os.environ.clear()
-    os.environ.update(ENV)  # for the in-process --stages render's workers
+    load_start = os.getloadavg()[0]
     try:
+        src = snapshot(work)
+        fingerprint = source_fingerprint(src)
+        ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), ENV.get("PYTHONPATH")]))
         info = machine()
         info["bytecode"] = ("as the environment has it" if args.as_is else
                             f"cached in {ENV.get('PYTHONPYCACHEPREFIX', 'the usual __pycache__ folders')}"
@@ -719,14 +752,20 @@ def main(argv: list[str] | None = None) -> int:
         row = next(r for r in rows if r.minutes == edit_at)
         print(f"edit case on {edit_at:g} minutes ...", flush=True)
         edit = edit_case(row, *kept[edit_at], args.jobs)
-        stage_times = stages(kept[max(minutes)][0], work, args.jobs) if args.stages else None
+        stage_times = stages(kept[edit_at][0], work, args.jobs) if args.stages else None
         checks = goals(rows, edit, start)
+        info["load average (1 min) at start / end"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"
+        now = source_fingerprint()
+        info["podkit sources"] = f"sha256 {fingerprint} (snapshot taken at the start; the repo's podkit/ " + (
+            "is unchanged since)" if now == fingerprint else f"has changed since, now {now})")
         text = report(command, info, rows, edit, start, checks, stage_times, args.jobs)
         print()
         print(text)
         if not args.no_doc:
             args.doc.parent.mkdir(parents=True, exist_ok=True)
-            args.doc.write_text(text, "utf-8")
+            old = args.doc.read_text("utf-8") if args.doc.exists() else ""
+            kept_notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else NOTES_MARKER + "\n"
+            args.doc.write_text(text + "\n" + kept_notes, "utf-8")
             print(f"written to {args.doc}")
     finally:
         if not args.keep:
