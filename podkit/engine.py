@@ -160,9 +160,27 @@ def check_rate(rate: float) -> int:
     return int(round(rate))
 
 
+class _NoSleep:
+    """Stands in for ``time`` in pyttsx3's eSpeak driver, whose run loop sleeps 10 ms
+    per utterance even though it ends after one pass (the synthesis runs in
+    eSpeak's own thread and is waited for by ``_drain``): with one utterance per
+    sentence that sleep was a quarter of the synthesis time."""
+
+    @staticmethod
+    def sleep(seconds: float) -> None:  # noqa: ARG004
+        import time
+
+        time.sleep(0)
+
+
 @cache
 def _open():
     pyttsx3 = _pyttsx3()
+    with contextlib.suppress(ImportError, AttributeError):
+        from pyttsx3.drivers import espeak as _driver
+
+        if hasattr(_driver, "time"):
+            _driver.time = _NoSleep
     try:
         return pyttsx3.init()
     except Exception as exc:
@@ -213,10 +231,8 @@ class Engine:
         sink = io.StringIO()
         try:
             with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
-                _drain()
-                eng.setProperty("voice", voice)
+                eng.setProperty("voice", voice)  # the previous utterance has drained (trap 4)
                 eng.setProperty("rate", rate)
-                _drain()
                 eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait
                 eng.runAndWait()
                 _drain()  # trap 1

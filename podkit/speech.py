@@ -1037,7 +1037,10 @@ def year(m: re.Match[str], _ctx: _Context) -> str | None:
     return _year(int(m.group("y")))
 
 
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ -]?(?:\(0\)[ ]?)?\d[\d -]{6,}\d|\(?\d{3}\)?[ -]\d{3}-\d{4})(?![\w])")
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[ -]?(?:\(0\)[ ]?)?\d[\d -]{6,}\d|\(?\d{3}\)?[ -]\d{3}-\d{4}"
+    r"|0\d{2,4}[ -]\d{3,4}(?:[ -]\d{3,4})?)(?![\w])"
+)
 _VERSION_RE = re.compile(r"(?<![\w.])(?:v|V)?\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 _NUM_RANGE_RE = re.compile(rf"{_NB}(?P<a>{NUM})[ ]?(?:-|–|—)[ ]?(?P<b>{NUM}){_NE}(?!-\d)")
 _SIGNED_RE = re.compile(rf"(?<![^\s(\[/])(?P<s>[-−+±])(?P<n>{NUM}){_NE}")
@@ -1047,7 +1050,7 @@ _NUMBER_RE = re.compile(r"(?P<n>\d(?<![\d.,]\d)(?:\d{0,2}(?:,\d{3})+|\d*)(?:\.\d
 
 
 def phone(m: re.Match[str], _ctx: _Context) -> str:
-    """Telephone numbers, digit by digit: "+44 20 7946 0000"."""
+    """Telephone numbers, digit by digit: "+44 20 7946 0000", "0800 123 456"."""
     text = m.group()
     groups = re.findall(r"\d+", text)
     return ("plus " if text.startswith("+") else "") + ", ".join(_digits(g) for g in groups)
@@ -1271,6 +1274,9 @@ _SYMBOL_RE = re.compile(  # starts with a character class so the regex engine ca
     r")?"
 )
 _HYPHEN_RE = re.compile(r"-(?<=[^\W_]-)(?=[^\W_])")
+_PER_WORDS = frozenset(
+    "second minute hour day night week month year annum head person capita unit item kg km mile litre".split()
+)
 _PLAIN_SYMBOLS = {k: v for k, v in _SYMBOL_WORDS.items() if k not in "#@/+-–—"}
 _UNSPOKEN_CATEGORIES = frozenset({"So", "Sk", "Sm", "Co", "Cn", "Cs", "Cf", "Cc", "Mn", "Me"})
 _DROP_RE = re.compile(r"[^\w\s.,;:?!'\"’‘“”()\[\]{}\-]+")
@@ -1294,6 +1300,8 @@ def symbol(m: re.Match[str], _ctx: _Context) -> str | None:
         return None
     if c == "/":
         after = m.string[m.end() : m.end() + 1]
+        if _next(m)[1].lower() in _PER_WORDS:
+            return " per "
         if before[-1:].isalpha() and after.isalpha():
             return " " if before.lower() == "and" else " or "
         return " slash "

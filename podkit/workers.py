@@ -45,14 +45,12 @@ def _worker_main(conn: Connection, func_path: str) -> None:
             if msg is None:
                 return
             key, args = msg
-            import sys, os; print("WORKER", os.getpid(), "got", args[0].id, file=sys.__stderr__, flush=True)
             try:
                 reply = (key, "ok", func(*args))
             except errors.PodkitError as exc:
                 reply = (key, "error", (type(exc).__name__, str(exc)))
             except Exception as exc:  # an engine bug: report it, keep serving
                 reply = (key, "error", ("EngineError", f"{type(exc).__name__}: {exc}"))
-            print("WORKER", os.getpid(), "reply", reply[:2], file=sys.__stderr__, flush=True)
             conn.send(reply)
     except (EOFError, OSError):  # the parent is gone (killed): nothing left to do
         return
@@ -118,7 +116,6 @@ def run(
                     attempts[task.key] = attempt
                     w.task, w.deadline = task, time.monotonic() + task.timeout
                     w.conn.send((task.key, task.args))
-                    import sys; print("PARENT sent", task.args[0].id, "to", w.proc.pid, file=sys.__stderr__, flush=True)
                     busy[w.conn] = w
             starting = {w.conn: w for w in workers if not w.ready}
             watched = {**starting, **busy}
