@@ -214,9 +214,22 @@ class Engine:
     """One pyttsx3 engine per process; speaks one utterance at a time into PCM."""
 
     def __init__(self) -> None:
+        import threading
+
         self._engine = _open()
         self._tmp = Path(tempfile.mkdtemp(prefix="podkit-engine-"))
         self._count = 0
+        self._finished = threading.Event()
+        # eSpeak calls back from its own thread; the utterance is complete only
+        # when the driver says so, which can be after Synchronize returns
+        self._engine.connect("finished-utterance", self._on_finished)
+        # trap 4 at start-up: the first utterance of a new engine sometimes keeps the
+        # driver's initial rate (200) whatever was set; one short utterance settles it
+        self.synthesize("Ready.")
+
+    def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
+        if completed:  # the driver also reports stops as unfinished utterances
+            self._finished.set()
 
     def synthesize(self, text: str, *, voice: str = DEFAULT_VOICE, rate: int = DEFAULT_RATE) -> Speech:
         """Speak *text* with *voice* at *rate* words per minute and return the audio."""
@@ -231,11 +244,16 @@ class Engine:
         sink = io.StringIO()
         try:
             with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
-                eng.setProperty("voice", voice)  # the previous utterance has drained (trap 4)
-                eng.setProperty("rate", rate)
+                eng.setProperty("voice", voice)  # trap 4: set before every utterance,
+                eng.setProperty("rate", rate)  # after the previous one has finished
+                _drain()
+                self._finished.clear()
                 eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait
                 eng.runAndWait()
-                _drain()  # trap 1
+                _drain()  # trap 1: runAndWait returns early ...
+                # ... and so can Synchronize: wait for the driver's own end of utterance
+                if not self._finished.wait(timeout=60 + len(text) / 10):
+                    raise EngineError("the speech engine did not finish an utterance")
         except Exception as exc:
             raise EngineError(f"the speech engine failed: {exc}") from exc
         if not out.exists() or out.stat().st_size <= 44:

@@ -63,6 +63,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.ready = False
+        self.fresh = True
         self.task: Task | None = None
         self.deadline = time.monotonic() + STARTUP_TIMEOUT
 
@@ -112,7 +113,13 @@ def run(
         while queue or busy:
             for w in workers:
                 if w.ready and w.task is None and queue:
-                    task, attempt = queue.popleft()
+                    # a retry goes to a fresh worker, never to one that has run anything
+                    pick = next((i for i, (_, attempt) in enumerate(queue) if attempt == 0 or w.fresh), None)
+                    if pick is None:
+                        continue
+                    task, attempt = queue[pick]
+                    del queue[pick]
+                    w.fresh = False
                     attempts[task.key] = attempt
                     w.task, w.deadline = task, time.monotonic() + task.timeout
                     w.conn.send((task.key, task.args))

@@ -1,8 +1,9 @@
 """Time podkit against the bare tools a user could script instead, on long commentaries.
 
-For each length (minutes of speech at 170 words per minute) the script builds a varied
-commentary with a fixed seed, writes it as a podkit script (segments of about two minutes,
-quotes in a second voice) and, in the same run:
+For each length (minutes of audio at 170 words per minute; the written text is sized against
+espeak-ng, since numbers and dates read out take more words than they are written with) the
+script builds a varied commentary with a fixed seed, writes it as a podkit script (segments of
+about two minutes, quotes in a second voice) and, in the same run:
 
 * bare tools: ``espeak-ng -v en-us -s 170 -f text.txt -w out.wav`` on the whole text, then one
   ``ffmpeg -i out.wav -ar 44100 -ac 1 -b:a 96k out.mp3`` (the imageio-ffmpeg binary podkit
@@ -54,8 +55,8 @@ sys.path.insert(0, str(ROOT))
 
 from podkit import script  # noqa: E402
 
-WPM = 170
-SEGMENT_WORDS = 2 * WPM  # about two minutes a segment
+WPM = 170  # the speaking rate of both podkit and the bare espeak-ng
+SEGMENT_MINUTES = 2.0
 SEED = 20240611
 MB = 1024 * 1024
 SAMPLE_RATE = 44100
@@ -157,14 +158,14 @@ def _paragraph(r: random.Random, words: int) -> tuple[script.Paragraph, int]:
     return script.Paragraph(script._canonical(items)), count
 
 
-def commentary(minutes: float, seed: int = SEED) -> script.Episode:
-    """A commentary of ``minutes * 170`` written words in segments of about two minutes."""
+def commentary(minutes: float, written_wpm: float = WPM, seed: int = SEED) -> script.Episode:
+    """A commentary of ``minutes * written_wpm`` written words in segments of about two minutes."""
     r = random.Random(seed)
-    total = int(minutes * WPM)
+    total = int(minutes * written_wpm)
     segments: list[script.Segment] = []
     done = 0
     while done < total:
-        target = min(SEGMENT_WORDS, total - done)
+        target = min(int(SEGMENT_MINUTES * written_wpm), total - done)
         paras: list[script.Paragraph] = []
         got = 0
         while got < target:
@@ -182,6 +183,24 @@ def commentary(minutes: float, seed: int = SEED) -> script.Episode:
 def plain_text(episode: script.Episode) -> str:
     """What the bare tools read: every paragraph, one per block (headings are not spoken by podkit)."""
     return "\n\n".join(p.text for s in episode.segments for p in s.paragraphs) + "\n"
+
+
+def calibrate(work: Path) -> float:
+    """Written words per minute of audio for this commentary at 170 wpm: numbers, dates and money
+    read out take more words than they are written with, so the text is sized against the
+    espeak-ng command on a ten-minute sample."""
+    import wave
+
+    text = work / "calibrate.txt"
+    wav = work / "calibrate.wav"
+    ep = commentary(10)
+    text.write_text(plain_text(ep), "utf-8")
+    subprocess.run([espeak_exe(), "-v", "en-us", "-s", str(WPM), "-f", str(text), "-w", str(wav)], check=True)
+    with wave.open(str(wav), "rb") as w:
+        seconds = w.getnframes() / w.getframerate()
+    text.unlink()
+    wav.unlink()
+    return ep.words / (seconds / 60)
 
 
 def edited(episode: script.Episode) -> tuple[script.Episode, int]:
@@ -308,13 +327,17 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def espeak_exe() -> str:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise SystemExit("the espeak-ng command is missing: apt-get install -y espeak-ng")
+    return exe
+
+
 def bare_tools(text: Path, work: Path) -> tuple[Measure, Measure]:
     """espeak-ng on the whole text, then one ffmpeg encode: (espeak, ffmpeg)."""
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        raise SystemExit("the espeak-ng command is missing: apt-get install -y espeak-ng")
     wav, mp3 = work / "bare.wav", work / "bare.mp3"
-    synth, _ = run([espeak, "-v", "en-us", "-s", str(WPM), "-f", str(text), "-w", str(wav)])
+    synth, _ = run([espeak_exe(), "-v", "en-us", "-s", str(WPM), "-f", str(text), "-w", str(wav)])
     enc, _ = run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
                   "-ar", str(SAMPLE_RATE), "-ac", "1", "-b:a", "96k", str(mp3)])
     return synth, enc
@@ -406,6 +429,9 @@ class EditCase:
     identical_audio: bool
     max_sample_diff: int
     seam_steps: list[tuple[int, int]] = field(default_factory=list)  # (incremental, cold) at each boundary
+    #: chapter starts up to the edited segment, original vs edited cold render: the edit cannot move
+    #: them, so anything but 0 is two cold renders of the same text disagreeing
+    cold_vs_cold_ms: int = 0
 
 
 @dataclass
@@ -419,8 +445,8 @@ class Startup:
     heavy_on_help: list[str]
 
 
-def bench_size(minutes: float, work: Path, jobs: int) -> tuple[Row, Path, Path, Path]:
-    ep = commentary(minutes)
+def bench_size(minutes: float, written_wpm: float, work: Path, jobs: int) -> tuple[Row, Path, Path, Path]:
+    ep = commentary(minutes, written_wpm)
     d = work / f"{minutes:g}min"
     d.mkdir(parents=True, exist_ok=True)
     text = d / "text.txt"
@@ -448,6 +474,7 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     new_ep, seg_index = edited(ep)
     seg_id = ep.segments[seg_index].id
     before = script_file.read_text("utf-8").splitlines()
+    original_chapters = chapters(out)
     script_file.write_text(script.write(new_ep), "utf-8")
     changed = [a for a, b in zip(before, script_file.read_text("utf-8").splitlines(), strict=True) if a != b]
     assert len(changed) == 1, f"the edit changed {len(changed)} lines"
@@ -471,8 +498,10 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     starts = [c[1] for c in ca]  # one chapter per segment, in order
     bounds = starts[seg_index : seg_index + 2]
     seams = [(max_step(a, t), max_step(b, t)) for t in bounds]
+    drift = max(abs(x[1] - y[1]) for x, y in zip(original_chapters[: seg_index + 1], cb[: seg_index + 1], strict=True))
     return EditCase(row.minutes, seg_id, planned, new_entries, rerender, row.podkit, cold_edited,
-                    abs(len(a) - len(b)) * 1000 / SAMPLE_RATE, chap, diff == 0 and len(a) == len(b), diff, seams)
+                    abs(len(a) - len(b)) * 1000 / SAMPLE_RATE, chap, diff == 0 and len(a) == len(b), diff, seams,
+                    drift)
 
 
 def startup(runs: int = 10) -> Startup:
@@ -598,7 +627,7 @@ def _mmss(seconds: float) -> str:
 
 
 def table(rows: list[Row]) -> list[str]:
-    head = ["minutes", "words", "segments", "audio podkit / bare", "bare s (espeak-ng + ffmpeg)", "podkit s",
+    head = ["minutes (target)", "words", "segments", "audio podkit / bare", "bare s (espeak-ng + ffmpeg)", "podkit s",
             "time ratio", "bare peak MB", "podkit peak MB (RSS sum / PSS sum)", "memory limit MB", "memory / limit"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
@@ -638,7 +667,8 @@ def goals(rows: list[Row], edit: EditCase | None, start: Startup) -> list[tuple[
                     f"length differs by {edit.length_diff_ms:.1f} ms, chapter starts by "
                     f"{'different ids' if edit.chapters_diff_ms is None else f'{edit.chapters_diff_ms} ms'}; "
                     f"decoded audio {'identical' if edit.identical_audio else f'max sample diff {edit.max_sample_diff}'}; "
-                    f"largest step at the edited segment's boundaries (incremental, cold): {edit.seam_steps}"))
+                    f"largest step at the edited segment's boundaries (incremental, cold): {edit.seam_steps}; "
+                    f"two cold renders already disagree by {edit.cold_vs_cold_ms} ms on chapter starts before the edit"))
     if ref:
         out.append(("peak memory at 60 minutes < 2 x PCM16 + 150 MB", ref.podkit.peak_rss < ref.memory_limit,
                     f"{ref.podkit.peak_rss / MB:.0f} MB (PSS {ref.podkit.peak_pss / MB:.0f} MB) "
@@ -663,8 +693,9 @@ def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase |
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Benchmarks", "",
-        "Written by `scripts/bench.py`; rerun it to update. podkit renders a generated commentary "
-        "(fixed seed; names, numbers, dates, money, quotes in a second voice; segments of about two minutes) "
+        "Written by `scripts/bench.py`; rerun it to update (notes at the end are kept). podkit renders a "
+        "generated commentary (fixed seed; names, numbers, dates, money, quotes in a second voice; segments "
+        "of about two minutes; sized to the given minutes of audio at 170 wpm) "
         "with loudness normalisation on (-16 LUFS, the default) to 44.1 kHz 96 kbps MP3. The baseline is what a "
         "user could script with the bare tools: `espeak-ng -v en-us -s 170 -f text.txt -w out.wav` on the same "
         "text, then `ffmpeg -i out.wav -ar 44100 -ac 1 -b:a 96k out.mp3` (the imageio-ffmpeg binary, default "
@@ -741,9 +772,12 @@ def main(argv: list[str] | None = None) -> int:
         start = startup()
         print(f"podkit --help: median {start.help_median:.3f} s", flush=True)
         warm_up(work, args.jobs)
+        written_wpm = calibrate(work)
+        info["text sizing"] = f"{written_wpm:.1f} written words per minute of audio (espeak-ng at {WPM} wpm)"
+        print(info["text sizing"], flush=True)
         rows, kept = [], {}
         for m in minutes:
-            row, script_file, out, cache = bench_size(m, work, args.jobs)
+            row, script_file, out, cache = bench_size(m, written_wpm, work, args.jobs)
             rows.append(row)
             kept[m] = (script_file, out, cache)
             if m != 60 and m != max(minutes) and not args.keep:

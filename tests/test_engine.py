@@ -116,3 +116,13 @@ def test_voice_list_has_variants():
     ids = engine.voice_ids("en")
     assert "en-us" in ids and "en-us+f3" in ids and "en-gb" in ids
     assert all(i.startswith("en") for i in ids)
+
+
+def test_first_utterance_of_a_fresh_engine_honours_the_rate():
+    """Trap 4 at start-up: pyttsx3's driver sets rate 200 on init, and the first
+    utterance of a new process sometimes kept it (1 run in 12 here)."""
+    text = _text(40)
+    slow = [_alone(text, "en-us", 100) for _ in range(6)]
+    fast = _alone(text, "en-us", 200)
+    assert max(slow) == pytest.approx(min(slow), rel=0.02)
+    assert min(slow) >= 1.7 * fast

@@ -133,7 +133,7 @@ def episodes(draw):
     return script.Episode(meta, segments)
 
 
-@FUZZ
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(episodes())
 def test_valid_models_survive_write_then_parse(ep):
     text = script.write(ep)
