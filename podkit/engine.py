@@ -66,9 +66,16 @@ class Speech:
         return len(self.pcm) / 2 / self.rate
 
 
+#: Prefix of podkit's steady-pitch voice variants (see :func:`_steady_data`).
+STEADY = "podkit"
+_STEADY_MARK = ".podkit-steady"
+_steady_active = False
+
+
 @cache
 def _load_backend() -> None:
     """Make eSpeak NG from espeakng-loader visible before pyttsx3 is imported."""
+    global _steady_active
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -76,14 +83,95 @@ def _load_backend() -> None:
     except ImportError:  # pragma: no cover - fall back to a system eSpeak NG
         return
     ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
-    os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
+    data = Path(os.environ.get("ESPEAK_DATA_PATH") or espeakng_loader.get_data_path())
+    if not (data / _STEADY_MARK).exists():
+        steady = _steady_data(data)
+        data = steady or data
+    _steady_active = (data / _STEADY_MARK).exists()
+    os.environ["ESPEAK_DATA_PATH"] = str(data)  # spawned workers inherit it
+
+
+def _steady_data(source: Path) -> Path | None:
+    """eSpeak's data seen through symlinks, with a pitch-flutter-free twin of every variant.
+
+    eSpeak NG's pitch flutter is a random walk whose state carries from one
+    utterance to the next, so the same sentence came out a few milliseconds
+    longer or shorter depending on what was spoken before it in that process
+    (measured: 10 ms over a short segment).  With flutter off, a segment has the
+    same length whichever worker renders it and whatever it rendered before, so
+    a one-segment re-render lines up with a cold render.  Built once per eSpeak
+    data folder in the user cache; None when that cannot be written.
+    """
+    import hashlib
+    import shutil
+
+    import platformdirs
+
+    if not (source / "voices" / "!v").is_dir():
+        return None
+    tag = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:12]
+    target = Path(platformdirs.user_cache_dir("podkit", appauthor=False)) / f"espeak-steady-{tag}"
+    if (target / _STEADY_MARK).exists():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(prefix=".espeak-steady-", dir=target.parent))
+        for entry in source.iterdir():
+            if entry.name != "voices":
+                (build / entry.name).symlink_to(entry.resolve())
+        voices = build / "voices"
+        voices.mkdir()
+        for entry in (source / "voices").iterdir():
+            if entry.name != "!v":
+                (voices / entry.name).symlink_to(entry.resolve())
+        variants = voices / "!v"
+        variants.mkdir()
+        for entry in (source / "voices" / "!v").iterdir():
+            (variants / entry.name).symlink_to(entry.resolve())
+        # twins of the shipped variants are made when first used (_engine_voice): eSpeak
+        # lists at most 349 voices and variants, and a twin for each would pass that
+        (variants / STEADY).write_text("language variant\nname steady\nflutter 0\n", "utf-8")
+        (build / _STEADY_MARK).write_text(str(source), "utf-8")
+        try:
+            os.rename(build, target)
+        except OSError:  # another process built it first
+            shutil.rmtree(build, ignore_errors=True)
+        return target if (target / _STEADY_MARK).exists() else None
+    except OSError:
+        return None
+
+
+def _is_variant_name(name: str) -> bool:
+    return name.replace("_", "").replace("-", "").isalnum() and not name.startswith(STEADY)
+
+
+def _engine_voice(voice: str) -> str:
+    """The eSpeak voice name for a podkit voice id: its steady-pitch twin when available."""
+    if not _steady_active:
+        return voice
+    base, plus, variant = voice.partition("+")
+    if not plus:
+        return f"{base}+{STEADY}"
+    folder = Path(os.environ["ESPEAK_DATA_PATH"]) / "voices" / "!v"
+    twin = folder / f"{STEADY}-{variant}"
+    if not twin.exists():
+        try:
+            text = (folder / variant).read_text("utf-8", errors="replace")
+            fd, tmp = tempfile.mkstemp(prefix=".twin-", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(f"{text}\nflutter 0\n")
+            os.replace(tmp, twin)
+        except OSError:
+            return voice
+    return f"{base}+{twin.name}"
 
 
 def engine_version() -> str:
     """Everything about the engine that changes its sound (for cache keys)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts = [sys.platform]
+    _load_backend()
+    parts = [sys.platform, f"steady={_steady_active}"]
     for dist in ("pyttsx3", "espeakng-loader"):
         try:
             parts.append(f"{dist}={version(dist)}")
@@ -109,7 +197,7 @@ def _variants() -> tuple[str, ...]:
     folder = Path(data) / "voices" / "!v"
     if not folder.is_dir():
         return ()
-    return tuple(sorted(p.name for p in folder.iterdir() if p.name.replace("_", "").replace("-", "").isalnum()))
+    return tuple(sorted(p.name for p in folder.iterdir() if _is_variant_name(p.name)))
 
 
 @cache
@@ -238,13 +326,22 @@ class Engine:
         text = " ".join(text.split())
         if not text:
             raise EngineError("nothing to synthesise: the text is empty")
+        # Rarely (1 utterance in a few hundred here) the driver writes its WAV with
+        # no samples: its callback dropped them. Such an utterance is spoken again.
+        for _ in range(3):
+            speech = self._utter(text, voice, rate)
+            if speech is not None:
+                return speech
+        raise EngineError("the speech engine wrote no audio for an utterance, three times")
+
+    def _utter(self, text: str, voice: str, rate: int) -> Speech | None:
         self._count += 1
         out = self._tmp / f"u{self._count}.wav"
         eng = self._engine
         sink = io.StringIO()
         try:
             with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
-                eng.setProperty("voice", voice)  # trap 4: set before every utterance,
+                eng.setProperty("voice", _engine_voice(voice))  # trap 4: set before every utterance,
                 eng.setProperty("rate", rate)  # after the previous one has finished
                 _drain()
                 self._finished.clear()
@@ -254,11 +351,13 @@ class Engine:
                 # ... and so can Synchronize: wait for the driver's own end of utterance
                 if not self._finished.wait(timeout=60 + len(text) / 10):
                     raise EngineError("the speech engine did not finish an utterance")
+        except EngineError:
+            raise
         except Exception as exc:
             raise EngineError(f"the speech engine failed: {exc}") from exc
-        if not out.exists() or out.stat().st_size <= 44:
-            raise EngineError("the speech engine wrote no audio for an utterance")
         try:
+            if not out.exists() or out.stat().st_size <= 44:
+                return None
             return _read_wav(out)
         finally:
             out.unlink(missing_ok=True)

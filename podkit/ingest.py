@@ -260,7 +260,8 @@ def clean(source: Source) -> Article:
     except RecursionError:
         raise InputError(f"{label}: input is too deeply nested to read") from None
     blocks = tuple(Block(kind, text) for kind, text in found.blocks)
-    if not any(b.kind == "paragraph" for b in blocks):
+    if not any(b.kind == "paragraph" and _reads_as_prose(b.text) for b in blocks):
+        # a home page or a list of links: headlines and menu words, no sentence
         raise NoContentError(f"{label}: no readable article text found")
     return Article(title=found.title, author=found.author, bio=found.bio, date=found.date, blocks=blocks)
 
@@ -276,6 +277,14 @@ _HEADING_STOPWORDS = {
     "her", "so", "if", "than", "then", "into", "about", "not", "no",
 }
 HEADING_MAX_WORDS = 8
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’)\]]*\s*$")
+
+
+def _reads_as_prose(text: str) -> bool:
+    """At least one sentence of a few words: what separates an article from a link list."""
+    return len(text.split()) >= 6 and (_SENTENCE_END_RE.search(text) is not None or len(text.split()) >= 25)
 
 
 def _words(text: str) -> int:

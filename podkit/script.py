@@ -324,6 +324,19 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
     )
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML where a string holding line breaks or control characters is double-quoted
+    (escaped), since the plain and single-quoted styles fold a NEL or a CR into a space."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if not value.isprintable() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def _meta_to_yaml(meta: Meta) -> str:
     data: dict[str, Any] = {"show": meta.show, "title": meta.title}
     for key in ("author", "date", "guid"):
@@ -346,7 +359,7 @@ def _meta_to_yaml(meta: Meta) -> str:
     for key in ("bio", "description"):
         if getattr(meta, key) is not None:
             data[key] = getattr(meta, key)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 # --------------------------------------------------------------------------- inline text

@@ -37,8 +37,16 @@ def _worker_main(conn: Connection, func_path: str) -> None:
     module, _, name = func_path.partition(":")
     import importlib
 
-    func = getattr(importlib.import_module(module), name)
+    mod = importlib.import_module(module)
+    func = getattr(mod, name)
+    init = getattr(mod, "worker_init", None)  # heavy imports, the engine: outside any task's deadline
     try:
+        try:
+            if callable(init):
+                init()
+        except Exception as exc:  # the engine cannot start: say why, once
+            conn.send(("failed", _error(exc)))
+            return
         conn.send(_READY)  # task deadlines start now, not while this interpreter starts
         while True:
             msg = conn.recv()
@@ -47,13 +55,26 @@ def _worker_main(conn: Connection, func_path: str) -> None:
             key, args = msg
             try:
                 reply = (key, "ok", func(*args))
-            except errors.PodkitError as exc:
-                reply = (key, "error", (type(exc).__name__, str(exc)))
-            except Exception as exc:  # an engine bug: report it, keep serving
-                reply = (key, "error", ("EngineError", f"{type(exc).__name__}: {exc}"))
+            except Exception as exc:  # an engine bug too: report it, keep serving
+                reply = (key, "error", _error(exc))
             conn.send(reply)
     except (EOFError, OSError):  # the parent is gone (killed): nothing left to do
         return
+
+
+def _error(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, errors.PodkitError):
+        return type(exc).__name__, str(exc)
+    return "EngineError", f"{type(exc).__name__}: {exc}"
+
+
+def _raise(payload: tuple[str, str], label: str = "") -> None:
+    """Re-raise a worker's error here with its podkit type (a ScriptError becomes an EngineError)."""
+    name, message = payload
+    cls = getattr(errors, name, errors.EngineError)
+    if not (isinstance(cls, type) and issubclass(cls, errors.PodkitError)) or cls is errors.ScriptError:
+        cls = errors.EngineError
+    raise cls(f"{label}: {message}" if label else message)
 
 
 class _Worker:
@@ -95,7 +116,9 @@ def run(
 ) -> None:
     """Run ``func(*task.args)`` for every task in spawned workers.
 
-    *func_path* is ``"module:function"`` (importable in a fresh interpreter).
+    *func_path* is ``"module:function"`` (importable in a fresh interpreter); if
+    that module has a ``worker_init()``, each worker runs it once before taking
+    work, so start-up costs never count against a task's timeout.
     A task that outlives its timeout or kills its worker is retried *retries*
     times in a fresh worker, then reported as an :class:`errors.EngineError`.
     Errors raised by the task are re-raised here with their podkit type.
@@ -132,11 +155,12 @@ def run(
                 w = watched[conn]  # type: ignore[index]
                 if not w.ready:
                     try:
-                        w.ready = conn.recv() == _READY  # type: ignore[union-attr]
+                        hello = conn.recv()  # type: ignore[union-attr]
                     except (EOFError, OSError):
-                        w.ready = False
-                    if not w.ready:
-                        raise errors.EngineError("a synthesis worker could not start")
+                        raise errors.EngineError("a synthesis worker could not start") from None
+                    if hello != _READY:
+                        _raise(hello[1])
+                    w.ready = True
                     continue
                 task = w.task
                 assert task is not None
@@ -151,11 +175,7 @@ def run(
                 if status == "ok":
                     on_result(task, payload)
                 else:
-                    name, message = payload
-                    cls = getattr(errors, name, errors.EngineError)
-                    if not (isinstance(cls, type) and issubclass(cls, errors.PodkitError)) or cls is errors.ScriptError:
-                        cls = errors.EngineError
-                    raise cls(f"{task.label}: {message}" if task.label else message)
+                    _raise(payload, task.label)
             now = time.monotonic()
             for w in list(watched.values()):
                 if now < w.deadline or w.conn in ready:

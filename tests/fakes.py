@@ -62,3 +62,14 @@ class HangingEngine(FakeEngine):
             while True:
                 time.sleep(3600)
         return super().synthesize(text, voice=voice, rate=rate)
+
+
+def worker_init() -> None:
+    """Run by :mod:`podkit.workers` in each worker before it takes work."""
+    _log("init")
+
+
+def speak(text: str) -> int:
+    """A task for :func:`podkit.workers.run`: speak *text* with HangingEngine; returns the PID."""
+    HangingEngine().synthesize(text)
+    return os.getpid()

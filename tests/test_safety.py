@@ -262,19 +262,20 @@ def test_two_renders_share_one_cache_at_once(tmp_path, fake_engine, monkeypatch)
     assert len(spoken) == 8 and set(spoken.values()) == {1}, spoken
 
 
-def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_engine, monkeypatch):
+def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_engine):
+    """Through a real render: the segment's id and line, its length-based deadline, nothing
+    at the destination, and the segment beside it kept in the cache."""
     fake_engine("HangingEngine")
-    fake_log = tmp_path / "engine.log"
-    monkeypatch.setenv("PODKIT_FAKE_LOG", str(fake_log))
-    text = script_text(3).replace("This is segment number 2.", "Segment two will HANG here.")
+    # the hanging segment is short (a short deadline); the normal one long enough that its
+    # deadline also covers a fresh worker's first imports on a loaded machine
+    text = script_text(2, words="Segment {i} says this. " + "And more words follow here. " * 8)
+    text = text.replace("Segment 2 says this.", "Will HANG.").replace(
+        "Will HANG. " + "And more words follow here. " * 8, "Will HANG.")
     path = tmp_path / "ep.episode.md"
     path.write_text(text)
     line = text.splitlines().index("## Part 2 {#s2}") + 1
-    words = 10  # "Segment two will HANG here. It says a few words."
-    # generous enough for a normal segment on a loaded machine (the deadline covers
-    # the worker's whole job, loudness and caching included), short for a test
-    options = Options(fmt="wav", jobs=2, cache_dir=tmp_path / "cache", timeout_base=3.0, timeout_per_word=0.1)
-    limit = options.timeout_base + options.timeout_per_word * words
+    options = Options(fmt="wav", jobs=2, cache_dir=tmp_path / "cache", timeout_base=2.0, timeout_per_word=0.5)
+    limit = options.timeout_base + options.timeout_per_word * 2  # "Will HANG."
     t0 = time.monotonic()
     with pytest.raises(EngineError) as info:
         pipeline.render(path, tmp_path / "ep.wav", options)
@@ -283,15 +284,31 @@ def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_e
                                f"(stopped after {limit:.0f} s), also on retry in a fresh worker")
     assert info.value.exit_status == ExitStatus.ERROR
     assert 2 * limit <= elapsed < 2 * limit + 60
-    calls = read_log(fake_log)
-    hangs = [i for i, (_, said) in enumerate(calls) if "HANG" in said.upper()]
-    assert len(hangs) == 2, "tried, then retried once"
-    retry_pid = calls[hangs[1]][0]
-    assert all(pid != retry_pid for pid, _ in calls[: hangs[1]]), "the retry ran in a fresh worker"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "engine.log", "ep.episode.md"]
-    # the segment rendered beside it was finished and kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "ep.episode.md"]
     plan = pipeline.plan(path, options)
-    assert "s1" in [j.id for j in plan.jobs if j.key in plan.cached]
+    assert [j.id for j in plan.jobs if j.key in plan.cached] == ["s1"]
+
+
+def test_workers_retry_a_hung_task_once_in_a_fresh_worker(tmp_path, fake_engine, monkeypatch):
+    from podkit import workers
+
+    fake_log = tmp_path / "engine.log"
+    monkeypatch.setenv("PODKIT_FAKE_LOG", str(fake_log))
+    tasks = [workers.Task(k, (text,), 1.5, f"task {k}") for k, text in
+             (("a", "one two"), ("b", "this will HANG"), ("c", "three four"), ("d", "five six"))]
+    done: dict[str, int] = {}
+    t0 = time.monotonic()
+    with pytest.raises(EngineError) as info:
+        workers.run("fakes:speak", tasks, jobs=2, on_result=lambda t, pid: done.setdefault(t.key, pid))
+    assert str(info.value) == "task b: the speech engine hung (stopped after 2 s), also on retry in a fresh worker"
+    assert time.monotonic() - t0 >= 3.0
+    calls = read_log(fake_log)
+    hangs = [i for i, (_, said) in enumerate(calls) if "HANG" in said]
+    assert len(hangs) == 2, calls
+    retry_pid = calls[hangs[1]][0]
+    # fresh: it had only started (worker_init) before it was given the retry
+    assert [said for pid, said in calls[: hangs[1]] if pid == retry_pid] == ["init"], calls
+    assert set(done) >= {"a"} and retry_pid not in done.values()
 
 
 # --------------------------------------------------------------------------- names no shell would survive
