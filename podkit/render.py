@@ -318,6 +318,15 @@ def _plain(text: str) -> str:
 _ENGINE = None
 
 
+def worker_init() -> None:
+    """In each worker, before any task: the heavy imports and the engine."""
+    global _ENGINE
+    from . import audio, loudness  # noqa: F401
+
+    if _ENGINE is None:
+        _ENGINE = _make_engine()
+
+
 def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[str, Any]:
     """Worker entry point: make one segment's audio and store it in the cache."""
     global _ENGINE
@@ -429,13 +438,25 @@ def render(
     on_event: EventHandler | None = None,
 ) -> Result:
     """Render *episode* to *out*; returns what was written and how."""
-    from . import audio, publish
-
     emit = on_event or (lambda kind, info: None)
     out = Path(out)
     atomic.check_writable(out)
     if script_path is not None and out.resolve() == script_path.resolve():
         raise InputError(f"the output {out} is the script itself; choose another output name")
+    # a worker starts (imports, engine) while this process plans and checks the cache
+    started = workers.prestart(WORKER_FUNC, 1)
+    try:
+        return _render(episode, out, options, script_path, emit, started)
+    finally:
+        workers.stop(started)
+
+
+WORKER_FUNC = "podkit.render:render_segment"
+
+
+def _render(episode, out, options, script_path, emit, started) -> Result:
+    from . import audio, publish
+
     info = episode_info(episode, script_path)
     the_plan = plan(episode, options, script_path=script_path)
     cache = Cache(options.cache_dir)
@@ -452,7 +473,7 @@ def render(
     jobs = options.jobs or os.cpu_count() or 1
     t0 = time.monotonic()
     workers.run(
-        "podkit.render:render_segment",
+        WORKER_FUNC,
         [
             workers.Task(
                 j.key, (j, str(cache.root), options.fmt, options.bitrate),
@@ -462,6 +483,7 @@ def render(
         ],
         jobs=jobs,
         on_result=done,
+        started=started,
     )
     emit("synthesised", {"seconds": time.monotonic() - t0})
     # gather every segment's metadata (cached ones from the cache, verified)

@@ -106,6 +106,18 @@ class _Worker:
             self.conn.close()
 
 
+def prestart(func_path: str, n: int = 1) -> list[_Worker]:
+    """Start *n* workers now, so their start-up overlaps the caller's own work;
+    hand them to :func:`run` (which stops the ones it does not need) or :func:`stop`."""
+    ctx = mp.get_context("spawn")
+    return [_Worker(ctx, func_path) for _ in range(n)]
+
+
+def stop(started: Iterable[_Worker]) -> None:
+    for w in started:
+        w.kill() if w.task is not None or not w.ready else w.stop()
+
+
 def run(
     func_path: str,
     tasks: Iterable[Task],
@@ -113,6 +125,7 @@ def run(
     jobs: int,
     on_result: Callable[[Task, Any], None],
     retries: int = 1,
+    started: list[_Worker] | None = None,
 ) -> None:
     """Run ``func(*task.args)`` for every task in spawned workers.
 
@@ -124,13 +137,16 @@ def run(
     Errors raised by the task are re-raised here with their podkit type.
     """
     queue = deque((t, 0) for t in tasks)
+    workers: list[_Worker] = list(started or [])
+    want = max(1, min(jobs, len(queue))) if queue else 0
+    stop(workers[want:])
+    del workers[want:]
     if not queue:
         return
     ctx = mp.get_context("spawn")
-    workers: list[_Worker] = []
     attempts: dict[str, int] = {}
     try:
-        for _ in range(max(1, min(jobs, len(queue)))):
+        while len(workers) < want:
             workers.append(_Worker(ctx, func_path))
         busy: dict[Connection, _Worker] = {}
         while queue or busy:
@@ -187,8 +203,7 @@ def run(
                 _replace(w, workers, busy, ctx, func_path)
                 _retry_or_fail(task, attempts, retries, queue, f"the speech engine hung (stopped after {task.timeout:.0f} s)")
     finally:
-        for w in workers:
-            w.kill() if w.task is not None else w.stop()
+        stop(workers)
 
 
 def _replace(w: _Worker, workers: list[_Worker], busy: dict, ctx: Any, func_path: str) -> None:

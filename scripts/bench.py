@@ -672,7 +672,7 @@ def goals(rows: list[Row], edit: EditCase | None, start: Startup) -> list[tuple[
     if ref:
         out.append(("peak memory at 60 minutes < 2 x PCM16 + 150 MB", ref.podkit.peak_rss < ref.memory_limit,
                     f"{ref.podkit.peak_rss / MB:.0f} MB (PSS {ref.podkit.peak_pss / MB:.0f} MB) "
-                    f"< {ref.memory_limit / MB:.0f} MB"))
+                    f"against a limit of {ref.memory_limit / MB:.0f} MB"))
     if ref and 180 in by:
         ratio = by[180].podkit.seconds / ref.podkit.seconds
         out.append(("180 minutes <= 3.3 x the 60-minute time", ratio <= 3.3,

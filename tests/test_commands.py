@@ -55,7 +55,7 @@ def test_say_output_renders_audio(tmp_path: Path):
 def test_check_shows_spoken_changes_and_lexicon(script_file: Path):
     result = runner.invoke(app, ["check", str(script_file)])
     assert result.exit_code == 0, result.output
-    assert "## one (line 10)" in result.output
+    assert "## one (line 9)" in result.output
     assert "'Nguyen' -> 'win'" in result.output
     assert "'£220m' -> 'two hundred and twenty million pounds'" in result.output
     assert "## two" not in result.output  # nothing to say about plain text
