@@ -232,9 +232,14 @@ def voice_ids(lang: str | None = None) -> list[str]:
     return ids
 
 
+@cache
+def _known_voices() -> frozenset[str]:
+    return frozenset(v.id for v in list_voices())
+
+
 def check_voice(voice: str) -> str:
     """Return *voice* if the engine has it, else raise VoiceError with the closest id."""
-    known = {v.id for v in list_voices()}
+    known = _known_voices()
     if voice in known:
         return voice
     close = difflib.get_close_matches(voice, sorted(known), n=1, cutoff=0.6)
