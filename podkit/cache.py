@@ -74,7 +74,7 @@ class Cache:
             size = data_path.stat().st_size
         except (OSError, ValueError):
             return None
-        if size != meta.get("size") or (verify and _sha256(data_path) != meta.get("sha256")):
+        if size != meta.get("size") or (verify and sha256_file(data_path) != meta.get("sha256")):
             self._drop(base)
             return None
         return Entry(data_path, meta)
@@ -87,7 +87,7 @@ class Cache:
         base = self._base(kind, key)
         base.parent.mkdir(parents=True, exist_ok=True)
         data_path, meta_path = base.with_suffix(".data"), base.with_suffix(".json")
-        meta = {**meta, "size": data_file.stat().st_size, "sha256": _sha256(data_file)}
+        meta = {**meta, "size": data_file.stat().st_size, "sha256": sha256_file(data_file)}
         os.replace(data_file, data_path)
         atomic.write_text(meta_path, json.dumps(meta, sort_keys=True))
         return Entry(data_path, meta)
@@ -120,7 +120,8 @@ class Cache:
         return n
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB pieces."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):

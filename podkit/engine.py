@@ -9,14 +9,17 @@ module is written to be correct in spite of each (tests/test_engine.py guards
 every one):
 
 1. ``runAndWait()`` returns before eSpeak has finished long texts, so files go
-   missing or shift by one: every utterance is followed by ``espeak_Synchronize``
-   and the file is checked before it is read.
+   missing or shift by one: every utterance waits for the driver's own
+   end-of-utterance notification (``espeak_Synchronize`` does too little, late:
+   it polls every 20 ms), and a file without samples is spoken again.
 2. Several ``save_to_file`` calls before one ``runAndWait`` write only the last
    file: exactly one utterance is queued per ``runAndWait``.
 3. An unknown voice id is silently ignored: ids are validated against the list.
-4. Rate changes can take effect one utterance late: the voice and rate are set
-   before every utterance, after the previous one has drained (reading the rate
-   back is no check: the binding returns stale values).
+4. Rate changes can take effect one utterance late: a change of voice or rate
+   is followed by ``espeak_Synchronize`` before the text is queued, and a new
+   engine speaks one short warm-up utterance (its first utterance sometimes kept
+   the driver's initial rate). Reading the rate back is no check: the binding
+   returns stale values.
 5. The driver prints ``Audio saved to ...`` on stdout: it is swallowed; the WAV
    is read with its real header (22050 Hz mono 16-bit on eSpeak).
 6. Forking a process that has used pyttsx3 hangs the child: parallel rendering
@@ -255,9 +258,8 @@ def check_rate(rate: float) -> int:
 
 class _NoSleep:
     """Stands in for ``time`` in pyttsx3's eSpeak driver, whose run loop sleeps 10 ms
-    per utterance even though it ends after one pass (the synthesis runs in
-    eSpeak's own thread and is waited for by ``_drain``): with one utterance per
-    sentence that sleep was a quarter of the synthesis time."""
+    per utterance while the synthesis runs in eSpeak's own thread: with one
+    utterance per sentence that sleep was a quarter of the synthesis time."""
 
     @staticmethod
     def sleep(seconds: float) -> None:  # noqa: ARG004
@@ -278,6 +280,28 @@ def _open():
         return pyttsx3.init()
     except Exception as exc:
         raise EngineError(f"the speech engine could not start: {exc}") from exc
+
+
+def _wait_idle(timeout: float = 10.0) -> None:
+    """Wait, polling every half millisecond, until eSpeak has nothing queued.
+
+    pyttsx3 cancels whatever eSpeak is still busy with when the next utterance
+    starts (its ``stop()`` checks ``espeak_IsPlaying``), which lost the new
+    utterance's audio in about 3% of sentences here; and a queued rate change
+    must be applied before the text (trap 4). ``espeak_Synchronize`` waits for
+    the same thing but polls every 20 ms.
+    """
+    import time
+
+    try:
+        from pyttsx3.drivers import _espeak
+    except ImportError:  # another platform's driver
+        return
+    deadline = time.monotonic() + timeout
+    while _espeak.IsPlaying() and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    if _espeak.IsPlaying():
+        _drain()
 
 
 def _drain() -> None:
@@ -313,6 +337,7 @@ class Engine:
         self._tmp = Path(tempfile.mkdtemp(prefix="podkit-engine-"))
         self._count = 0
         self._finished = threading.Event()
+        self._settings: tuple[str, int] | None = None
         # eSpeak calls back from its own thread; the utterance is complete only
         # when the driver says so, which can be after Synchronize returns
         self._engine.connect("finished-utterance", self._on_finished)
@@ -346,14 +371,17 @@ class Engine:
         sink = io.StringIO()
         try:
             with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
-                eng.setProperty("voice", _engine_voice(voice))  # trap 4: set before every utterance,
-                eng.setProperty("rate", rate)  # after the previous one has finished
-                _drain()
+                if self._settings != (voice, rate):
+                    eng.setProperty("voice", _engine_voice(voice))
+                    eng.setProperty("rate", rate)  # trap 4: applied late unless ...
+                    self._settings = (voice, rate)
+                _wait_idle()  # ... eSpeak has drained before the text is queued
                 self._finished.clear()
                 eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait
                 eng.runAndWait()
-                _drain()  # trap 1: runAndWait returns early ...
-                # ... and so can Synchronize: wait for the driver's own end of utterance
+                # trap 1: runAndWait returns before eSpeak has finished: wait for the
+                # driver's own end of utterance. (espeak_Synchronize, the usual cure,
+                # polls every 20 ms: it made a five-second sentence take 25 ms, not 5.)
                 if not self._finished.wait(timeout=60 + len(text) / 10):
                     raise EngineError("the speech engine did not finish an utterance")
         except EngineError:

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, atomic, script, workers
-from .cache import Cache, key_of
+from .cache import Cache, key_of, sha256_file
 from .errors import InputError, OutputError, ScriptError, VoiceError
 
 #: Bump when the processing changes what a cached segment sounds like.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 ENGINE_RATE = 22050
 #: Internal true-peak ceiling per format, below the -1 dBTP promised: lossy
 #: encoders overshoot (measured: MP3 about 0.6 dB, Opus about 1.3 dB).
@@ -160,16 +160,6 @@ def split_sentences(text: str) -> list[str]:
 # --------------------------------------------------------------------------- planning
 
 
-def _digest(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def resolve_file(script_path: Path | None, name: str, what: str) -> Path:
     """A file named in the front matter, relative to the script's folder."""
     p = Path(name).expanduser()
@@ -250,7 +240,7 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
         where = "intro" if idx == 0 and "intro" in beds else "outro" if idx == n - 1 and "outro" in beds else None
         if where:
             bed = {
-                "path": str(beds[where]), "digest": _digest(beds[where]), "where": where,
+                "path": str(beds[where]), "digest": sha256_file(beds[where]), "where": where,
                 "duck_db": music.duck_db, "fade_seconds": music.fade_seconds, "lead_seconds": music.lead_seconds,
             }
         lead = min(LEAD_SECONDS, meta.segment_pause / 2)
@@ -263,7 +253,7 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
                   target, ceiling)
         jobs.append(_keyed(job, common, options))
         if sting_path is not None and 0 < idx < n - 2:
-            st = {"path": str(sting_path), "digest": _digest(sting_path)}
+            st = {"path": str(sting_path), "digest": sha256_file(sting_path)}
             sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, st,
                        options.sample_rate, options.sample_rate, target, ceiling)
             jobs.append(_keyed(sjob, common, options))
@@ -503,7 +493,7 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
 
     chapters, cues = _timeline(entries, options)
     duration_ms = chapters[-1].end_ms if chapters else 0
-    _remove_stale_parts(out)
+    atomic.remove_stale(out)  # left by renders killed with -9
     with atomic.atomic_path(out) as tmp:
         if options.fmt == "mp3":
             with open(tmp, "wb") as fh:
@@ -572,13 +562,3 @@ def _timeline(entries, options: Options):
 
 def _ms(samples: float, rate: int) -> int:
     return int(round(samples * 1000 / rate))
-
-
-def _remove_stale_parts(out: Path) -> None:
-    """Temporary files of renders that were killed (-9) before they could clean up."""
-    atomic.remove_stale(out)
-
-
-def dry_run(episode: script.Episode, options: Options, *, script_path: Path | None = None) -> Plan:
-    """The plan only: which segments would be synthesised, which are cached."""
-    return plan(episode, options, script_path=script_path)
