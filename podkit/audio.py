@@ -227,7 +227,7 @@ def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: i
         [
             "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
             "-ar", str(sample_rate), "-ac", "1", "-b:a", bitrate,
-            *FORMATS["mp3"][0], "-write_xing", "0", "-id3v2_version", "0",
+            *FORMATS["mp3"][0], "-write_xing", "0", "-id3v2_version", "0", "-threads", "1", "-filter_threads", "1",
             "-f", "mp3", _safe_path(out),
         ],
         stdin=pcm,

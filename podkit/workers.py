@@ -9,6 +9,7 @@ process that used pyttsx3 hangs), and each keeps one engine for its life.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import time
 from collections import deque
@@ -77,11 +78,23 @@ def _raise(payload: tuple[str, str], label: str = "") -> None:
     raise cls(f"{label}: {message}" if label else message)
 
 
+#: Workers already run one per core: numeric libraries' own thread pools would
+#: only compete with the other workers (measured: a third more CPU in loudness).
+_WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 class _Worker:
     def __init__(self, ctx: Any, func_path: str) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, func_path), daemon=True)
-        self.proc.start()
+        saved = {k: os.environ.get(k) for k in _WORKER_ENV}
+        os.environ.update({k: v for k, v in _WORKER_ENV.items() if saved[k] is None})
+        try:
+            self.proc.start()  # a spawned child takes the environment as it is now
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
         child.close()
         self.ready = False
         self.fresh = True
