@@ -248,7 +248,7 @@ def count_mp3_frames(data: bytes) -> int:
     """Count the MPEG layer III frames in a bare stream (headers walked in order)."""
     i, n, frames = 0, len(data), 0
     while i + 4 <= n:
-        b1, b2, b3 = data[i + 1], data[i + 2], data[i + 3]
+        b1, b2 = data[i + 1], data[i + 2]
         if data[i] != 0xFF or (b1 & 0xE0) != 0xE0:
             i += 1
             continue

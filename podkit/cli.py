@@ -218,9 +218,20 @@ class _Reporter:
         self._stop()
 
 
-def _report(result, quiet: bool) -> None:
+def _with_progress(quiet: bool, call):
+    """Run a rendering call with progress reporting, closing the display whatever happens."""
+    reporter = _Reporter(quiet)
+    try:
+        return call(reporter)
+    finally:
+        reporter.close()
+
+
+def _report(result, quiet: bool, script_path: Path | None = None) -> None:
     if quiet:
         return
+    if script_path is not None:
+        typer.echo(f"wrote {script_path}")
     secs = result.duration_ms / 1000
     typer.echo(f"wrote {result.path} ({int(secs // 60)}:{secs % 60:04.1f}, {len(result.chapters)} chapters)")
     for p in result.sidecars:
@@ -287,11 +298,7 @@ def render(
             typer.echo(f"{state:10} {job.id}")
         typer.echo(f"{len(plan.to_render)} to synthesise, {len(plan.jobs) - len(plan.to_render)} from the cache")
         return
-    reporter = _Reporter(quiet)
-    try:
-        result = pipeline.render(script_file, output, options, on_event=reporter)
-    finally:
-        reporter.close()
+    result = _with_progress(quiet, lambda report: pipeline.render(script_file, output, options, on_event=report))
     _report(result, quiet)
 
 
@@ -314,15 +321,10 @@ def episode(
     from . import pipeline
 
     options = _options(fmt, None, None, "96k", 44100, loudness, False, base_url, html, jobs, cache_dir)
-    reporter = _Reporter(quiet)
-    try:
-        path, result = pipeline.episode(input, output, options, data=_read_stdin(input), force=force, show=show,
-                                        segment_seconds=segment_seconds, on_event=reporter)
-    finally:
-        reporter.close()
-    if not quiet:
-        typer.echo(f"wrote {path}")
-    _report(result, quiet)
+    data = _read_stdin(input)
+    path, result = _with_progress(quiet, lambda report: pipeline.episode(
+        input, output, options, data=data, force=force, show=show, segment_seconds=segment_seconds, on_event=report))
+    _report(result, quiet, path)
 
 
 @app.command()
@@ -405,14 +407,8 @@ def demo(
     from . import pipeline
 
     options = _options(fmt, None, None, "96k", 44100, Loudness.lufs16, False, None, html, jobs, None)
-    reporter = _Reporter(quiet)
-    try:
-        path, result = pipeline.demo(output, options, on_event=reporter)
-    finally:
-        reporter.close()
-    if not quiet:
-        typer.echo(f"wrote {path}")
-    _report(result, quiet)
+    path, result = _with_progress(quiet, lambda report: pipeline.demo(output, options, on_event=report))
+    _report(result, quiet, path)
 
 
 @app.command()

@@ -259,6 +259,8 @@ def check_rate(rate: float) -> int:
 
 #: Set by the driver's end-of-utterance notification (see Engine._on_finished).
 _utterance_done = threading.Event()
+#: The voice and rate last given to the one pyttsx3 engine of this process.
+_settings: dict[str, tuple[str, int]] = {}
 
 
 class _DriverClock:
@@ -338,13 +340,13 @@ class Engine:
         self._tmp = Path(tempfile.mkdtemp(prefix="podkit-engine-"))
         self._count = 0
         self._finished = _utterance_done
-        self._settings: tuple[str, int] | None = None
         # eSpeak calls back from its own thread; the utterance is complete only
         # when the driver says so, which can be after Synchronize returns
         self._engine.connect("finished-utterance", self._on_finished)
         # trap 4 at start-up: the first utterance of a new engine sometimes keeps the
         # driver's initial rate (200) whatever was set; one short utterance settles it
         self.synthesize("Ready.")
+        _settings.clear()  # and the next utterance sets its voice and rate again
 
     def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
         if completed:  # the driver also reports stops as unfinished utterances
@@ -372,10 +374,10 @@ class Engine:
         sink = io.StringIO()
         try:
             with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
-                if self._settings != (voice, rate):
+                if _settings.get("now") != (voice, rate):
                     eng.setProperty("voice", _engine_voice(voice))
                     eng.setProperty("rate", rate)  # trap 4: applied late unless ...
-                    self._settings = (voice, rate)
+                    _settings["now"] = (voice, rate)
                 _wait_idle()  # ... eSpeak has drained before the text is queued
                 self._finished.clear()
                 eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait

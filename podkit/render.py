@@ -311,7 +311,7 @@ _ENGINE = None
 def worker_init() -> None:
     """In each worker, before any task: the heavy imports and the engine."""
     global _ENGINE
-    from . import audio, loudness  # noqa: F401
+    from . import audio, loudness  # noqa: F401  (imported now, outside any task's deadline)
 
     if _ENGINE is None:
         _ENGINE = _make_engine()
@@ -454,41 +454,17 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
     todo = the_plan.to_render
     emit("plan", {"segments": len(the_plan.jobs), "render": [j.id for j in todo],
                   "cached": [j.id for j in the_plan.jobs if j.key in the_plan.cached]})
-    metas: dict[str, dict[str, Any]] = {}
-
-    def done(task: workers.Task, meta: dict[str, Any]) -> None:
-        metas[task.key] = meta
-        emit("segment", {"id": task.args[0].id, "cached": False})
-
     jobs = options.jobs or os.cpu_count() or 1
     t0 = time.monotonic()
-    workers.run(
-        WORKER_FUNC,
-        [
-            workers.Task(
-                j.key, (j, str(cache.root), options.fmt, options.bitrate),
-                options.timeout_base + options.timeout_per_word * j.words, j.label,
-            )
-            for j in todo
-        ],
-        jobs=jobs,
-        on_result=done,
-        started=started,
-    )
+    _synthesise(todo, cache, options, jobs, emit, started)
     emit("synthesised", {"seconds": time.monotonic() - t0})
-    # gather every segment's metadata (cached ones from the cache, verified)
-    entries = []
-    for j in the_plan.jobs:
-        pcm = cache.get("pcm", j.key, verify=False)
-        mp3 = cache.get("mp3", _mp3_key(j, options), verify=False) if options.fmt == "mp3" else None
-        if pcm is None or (options.fmt == "mp3" and mp3 is None):
-            # removed since planning (cache cleared by another process): render it now
-            meta = render_segment(j, str(cache.root), options.fmt, options.bitrate)
-            pcm = cache.get("pcm", j.key)
-            mp3 = cache.get("mp3", _mp3_key(j, options)) if options.fmt == "mp3" else None
-            if pcm is None or (options.fmt == "mp3" and mp3 is None):
-                raise OutputError(f"the render cache at {cache.root} is not usable")
-        entries.append((j, pcm, mp3))
+    entries = _entries(the_plan.jobs, cache, options)
+    missing = [j for j, pcm, mp3 in entries if pcm is None or (options.fmt == "mp3" and mp3 is None)]
+    if missing:  # removed since planning (the cache cleared by another process): once more
+        _synthesise(missing, cache, options, jobs, emit, None)
+        entries = _entries(the_plan.jobs, cache, options)
+        if any(pcm is None or (options.fmt == "mp3" and mp3 is None) for _, pcm, mp3 in entries):
+            raise OutputError(f"the render cache at {cache.root} is not usable")
     emit("assemble", {"format": options.fmt})
 
     chapters, cues = _timeline(entries, options)
@@ -515,6 +491,26 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
     emit("done", {"path": str(out), "duration_ms": duration_ms})
     return Result(out, options.fmt, duration_ms, tuple(chapters), tuple(cues), tuple(sidecars),
                   tuple(j.id for j in todo), tuple(j.id for j in the_plan.jobs if j.key in the_plan.cached))
+
+
+def _synthesise(todo: list[Job], cache: Cache, options: Options, jobs: int, emit, started) -> None:
+    """Render *todo* into the cache in spawned workers."""
+    tasks = [
+        workers.Task(j.key, (j, str(cache.root), options.fmt, options.bitrate),
+                     options.timeout_base + options.timeout_per_word * j.words, j.label)
+        for j in todo
+    ]
+    workers.run(WORKER_FUNC, tasks, jobs=jobs, started=started,
+                on_result=lambda task, meta: emit("segment", {"id": task.args[0].id, "cached": False}))
+
+
+def _entries(jobs: tuple[Job, ...], cache: Cache, options: Options) -> list[tuple[Job, Any, Any]]:
+    """Each job with its cache entries (already verified when planned)."""
+    return [
+        (j, cache.get("pcm", j.key, verify=False),
+         cache.get("mp3", _mp3_key(j, options), verify=False) if options.fmt == "mp3" else None)
+        for j in jobs
+    ]
 
 
 def _pcm_pieces(entries, rate: int) -> Iterator[bytes]:

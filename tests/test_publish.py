@@ -11,7 +11,6 @@ import base64
 import datetime
 import email.utils
 import json
-import os
 import re
 import shutil
 import struct
@@ -29,6 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutagen import flac, id3, mp4, oggopus, wave
 
+from audiocheck import ffprobe_or_skip
 from podkit import publish
 from podkit.errors import AudioError, InputError
 from podkit.publish import (
@@ -88,12 +88,7 @@ def info(cover) -> EpisodeInfo:
 
 @pytest.fixture
 def ffprobe():
-    exe = shutil.which("ffprobe")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("ffprobe is missing (apt-get install ffmpeg)")
-        pytest.skip("ffprobe is missing (apt-get install ffmpeg)")
-    return exe
+    return ffprobe_or_skip()
 
 
 def _encode(out: Path, meta: Path | None = None) -> Path:

@@ -78,7 +78,7 @@ def test_every_output_is_renamed_into_place(tmp_path, monkeypatch, fake_engine):
     (tmp_path / "col.txt").write_text(COLUMN)
     writes: list[Path] = []
     renames: list[tuple[Path, Path]] = []
-    real_open, real_replace, real_rename = builtins.open, os.replace, os.rename
+    real_open, real_replace = builtins.open, os.replace
 
     def spy_open(file, mode="r", *args, **kwargs):
         if isinstance(file, str | os.PathLike) and any(c in mode for c in "wax+"):
