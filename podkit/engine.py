@@ -300,7 +300,7 @@ def _wait_idle(timeout: float = 10.0) -> None:
 
     try:
         from pyttsx3.drivers import _espeak
-    except ImportError:  # another platform's driver
+    except Exception:  # macOS / Windows: another driver, and no eSpeak library to load
         return
     deadline = time.monotonic() + timeout
     while _espeak.IsPlaying() and time.monotonic() < deadline:
@@ -318,6 +318,24 @@ def _drain() -> None:
 
 
 def _read_wav(path: Path) -> Speech:
+    try:
+        return _read_pcm_wav(path)
+    except (wave.Error, EOFError):
+        # macOS's driver saves AIFF whatever the name says: let ffmpeg make it WAV
+        import subprocess
+
+        import imageio_ffmpeg
+
+        wav = path.with_suffix(".pcm.wav")
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(path), "-ac", "1",
+                        "-c:a", "pcm_s16le", str(wav)], check=True, capture_output=True)
+        try:
+            return _read_pcm_wav(wav)
+        finally:
+            wav.unlink(missing_ok=True)
+
+
+def _read_pcm_wav(path: Path) -> Speech:
     with wave.open(str(path), "rb") as w:
         if w.getsampwidth() != 2:
             raise EngineError(f"the engine wrote {8 * w.getsampwidth()}-bit audio; 16-bit was expected")
