@@ -110,16 +110,14 @@ def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
     warm = pipeline.render(short_script, tmp_path / "a.mp3", opts)
     assert warm.rendered == ("detail",)
     cold = pipeline.render(short_script, tmp_path / "cold.mp3", render.Options(cache_dir=tmp_path / "cold-cache", jobs=1))
-    assert warm.duration_ms == pytest.approx(cold.duration_ms, abs=50)
     assert warm.duration_ms > first.duration_ms
-    for w, c in zip(warm.chapters, cold.chapters, strict=True):
-        assert w.start_ms == pytest.approx(c.start_ms, abs=50)
-    # the same episode whatever the number of jobs (2 then 1 here). Not byte for byte:
-    # eSpeak NG keeps state (pitch flutter) across utterances, so a sentence spoken twice
-    # differs by a few samples; lengths agree to the millisecond.
-    assert [c.text for c in warm.cues] == [c.text for c in cold.cues]
-    for w, c in zip(warm.cues, cold.cues, strict=True):
-        assert w.start_ms == pytest.approx(c.start_ms, abs=5)
+    # the same episode whatever the number of jobs (2 then 1 here): podkit speaks with
+    # eSpeak's pitch flutter off, so every segment has the same length wherever it is
+    # rendered (the samples still differ a little: eSpeak keeps other state between
+    # utterances, such as its echo buffer)
+    assert warm.duration_ms == cold.duration_ms
+    assert [(c.text, c.start_ms, c.end_ms) for c in warm.cues] == [(c.text, c.start_ms, c.end_ms) for c in cold.cues]
+    assert warm.chapters == cold.chapters
     check_episode(tmp_path / "a.mp3", warm)
 
 
@@ -136,7 +134,7 @@ def test_damaged_cache_entry_is_rerendered(short_script: Path, tmp_path: Path):
     assert [j.id for j in plan.to_render] == [damaged]
     second = pipeline.render(short_script, tmp_path / "y.wav", opts)
     assert second.rendered == (damaged,)
-    assert second.duration_ms == pytest.approx(first.duration_ms, abs=5)
+    assert second.duration_ms == first.duration_ms
     check_episode(tmp_path / "y.wav", second)
 
 
