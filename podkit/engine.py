@@ -28,6 +28,7 @@ every one):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import difflib
@@ -282,9 +283,20 @@ def _open():
         if hasattr(_driver, "time"):
             _driver.time = _DriverClock
     try:
-        return pyttsx3.init()
+        engine = pyttsx3.init()
     except Exception as exc:
         raise EngineError(f"the speech engine could not start: {exc}") from exc
+    atexit.register(_release, engine)
+    return engine
+
+
+def _release(engine) -> None:
+    """Let the driver go while the interpreter is whole: pyttsx3's finaliser, run
+    during shutdown, printed "Exception ignored in DriverProxy.__del__"."""
+    with contextlib.suppress(Exception):
+        engine.proxy._driver.destroy()
+    with contextlib.suppress(Exception):
+        type(engine.proxy).__del__ = lambda self: None
 
 
 def _wait_idle(timeout: float = 10.0) -> None:

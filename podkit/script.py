@@ -248,6 +248,17 @@ def _mapping(value: Any, what: str, line: int) -> dict[str, str]:
     return out
 
 
+def _section(data: dict, key: str, known: tuple[str, ...], example: str, line) -> dict:
+    """A nested front-matter mapping (``pause:``, ``music:``) with only known keys."""
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ScriptError(f"'{key}' must be a mapping like {example}", line=line(key))
+    for k in value:
+        if k not in known:
+            raise ScriptError(f"unknown key '{key}.{k}'{_suggest(str(k), known)}", line=line(f"{key}.{k}"))
+    return value
+
+
 def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
     if data is None:
         data = {}
@@ -275,21 +286,11 @@ def _meta_from_yaml(data: Any, key_lines: dict[str, int], fm_line: int) -> Meta:
     rate = data.get("rate", DEFAULT_RATE)
     rate = int(round(_number(rate, "'rate' (words per minute)", MIN_RATE, MAX_RATE, line("rate"))))
 
-    pause = data.get("pause") or {}
-    if not isinstance(pause, dict):
-        raise ScriptError("'pause' must be a mapping like {paragraph: 0.6, segment: 1.2}", line=line("pause"))
-    for k in pause:
-        if k not in PAUSE_KEYS:
-            raise ScriptError(f"unknown key 'pause.{k}'{_suggest(str(k), PAUSE_KEYS)}", line=line(f"pause.{k}"))
+    pause = _section(data, "pause", PAUSE_KEYS, "{paragraph: 0.6, segment: 1.2}", line)
     par = _number(pause.get("paragraph", 0.6), "'pause.paragraph' (seconds)", 0, 10, line("pause.paragraph"))
     seg = _number(pause.get("segment", 1.2), "'pause.segment' (seconds)", 0, 10, line("pause.segment"))
 
-    music = data.get("music") or {}
-    if not isinstance(music, dict):
-        raise ScriptError("'music' must be a mapping like {intro: bed.mp3}", line=line("music"))
-    for k in music:
-        if k not in MUSIC_KEYS:
-            raise ScriptError(f"unknown key 'music.{k}'{_suggest(str(k), MUSIC_KEYS)}", line=line(f"music.{k}"))
+    music = _section(data, "music", MUSIC_KEYS, "{intro: bed.mp3}", line)
     m = Music(
         intro=_file_name(music.get("intro"), "music.intro", line("music.intro")),
         outro=_file_name(music.get("outro"), "music.outro", line("music.outro")),
