@@ -107,17 +107,6 @@ class _Worker:
         self.proc.join(timeout=5)
         self.conn.close()
 
-    def stop(self) -> None:
-        try:
-            self.conn.send(None)
-        except OSError:
-            pass
-        self.proc.join(timeout=2)
-        if self.proc.is_alive():
-            self.kill()
-        else:
-            self.conn.close()
-
 
 def prestart(func_path: str, n: int = 1) -> list[_Worker]:
     """Start *n* workers now, so their start-up overlaps the caller's own work;
@@ -127,8 +116,10 @@ def prestart(func_path: str, n: int = 1) -> list[_Worker]:
 
 
 def stop(started: Iterable[_Worker]) -> None:
+    """End workers at once: an idle one holds nothing (its cache writes are atomic and its
+    file locks die with it), and a polite shutdown cost 0.1 s of interpreter teardown each."""
     for w in started:
-        w.kill() if w.task is not None or not w.ready else w.stop()
+        w.kill()
 
 
 def run(
