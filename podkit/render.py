@@ -251,21 +251,21 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
         proc_rate = options.sample_rate if bed else 0
         job = Job(idx, seg.id, seg.heading, seg.line, tuple(units), tail, bed, None, proc_rate, options.sample_rate,
                   target, ceiling)
-        jobs.append(_keyed(job, common, options))
+        jobs.append(_keyed(job, common))
         if sting_path is not None and 0 < idx < n - 2:
             st = {"path": str(sting_path), "digest": sha256_file(sting_path)}
             sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, st,
                        options.sample_rate, options.sample_rate, target, ceiling)
-            jobs.append(_keyed(sjob, common, options))
+            jobs.append(_keyed(sjob, common))
     cache = Cache(options.cache_dir)
     cached = frozenset(j.key for j in jobs if _cached(cache, j, options))
     return Plan(episode, tuple(jobs), cached, options)
 
 
-def _keyed(job: Job, common: dict[str, Any], options: Options) -> Job:
+def _keyed(job: Job, common: dict[str, Any]) -> Job:
     sound = {
         **common,
-        "units": [asdict(u) | {"written": None} for u in job.units],
+        "units": [asdict(u) | {"written": None, "speaker": None} for u in job.units],
         "tail": job.tail,
         "bed": {k: v for k, v in (job.bed or {}).items() if k != "path"},
         "sting": (job.sting or {}).get("digest"),
@@ -334,7 +334,6 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                 if _ENGINE is None:
                     _ENGINE = _make_engine()
                 pieces: list[bytes | float] = []
-                cue_units: list[Unit] = []
                 src_rate = None
                 for u in job.units:
                     if u.spoken:
@@ -343,7 +342,6 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                         if sp.rate != src_rate:
                             raise RuntimeError("the engine changed its sample rate mid-segment")
                         pieces.append(sp.pcm)
-                        cue_units.append(u)
                     else:
                         pieces.append(u.pause)
                 pieces.append(job.tail)
@@ -363,10 +361,7 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
             samples = clip.samples
             if job.loudness is not None:
                 samples = loudness.normalize(samples, rate, job.loudness, job.ceiling)
-            cues = []
-            if job.sting is None:
-                for u, (a, b) in zip(cue_units, spans, strict=True):
-                    cues.append([round((a + speech_at) * scale), round((b + speech_at) * scale), u.written, u.speaker])
+            cues = [[round((a + speech_at) * scale), round((b + speech_at) * scale)] for a, b in spans]
             tmp = cache.temp_file("pcm", job.key)
             tmp.write_bytes(audio.to_pcm16(samples))
             entry = cache.put("pcm", job.key, tmp, {"rate": rate, "samples": len(samples), "cues": cues})
@@ -544,8 +539,12 @@ def _timeline(entries, options: Options):
             length = -(-pcm.meta["samples"] * rate // pcm.meta["rate"])  # as resampled
             lead = 0
         start = pos
-        for a, b, text, speaker in pcm.meta["cues"]:
-            cues.append(publish.Cue(_ms(start + lead + a * ratio, rate), _ms(start + lead + b * ratio, rate), text, speaker))
+        # timings from the cache; words from the script, since an edit that does not
+        # change the sound (a spelling, a speaker's label) reuses the cached audio
+        spoken = [u for u in job.units if u.spoken]
+        for (a, b, *_), u in zip(pcm.meta["cues"], spoken, strict=True):
+            cues.append(publish.Cue(_ms(start + lead + a * ratio, rate), _ms(start + lead + b * ratio, rate),
+                                    u.written, u.speaker))
         pos += length
         if job.sting is not None and chapters:
             # a sting belongs to the chapter before it

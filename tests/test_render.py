@@ -176,3 +176,14 @@ def test_voice_override_and_unknown_voice(short_script: Path, tmp_path: Path):
     assert not (tmp_path / "x.mp3").exists()
     ep = script.parse(SCRIPT)
     assert ep.meta.voice_for("quote") == "en-us+f3"
+
+
+def test_cue_words_follow_the_script_when_the_audio_is_reused(short_script: Path, tmp_path: Path):
+    """Renaming a voice keeps the sound (same voice id), so the audio comes from the
+    cache; the transcript must still show the new speaker label."""
+    opts = render.Options(cache_dir=tmp_path / "cache", jobs=1, fmt="wav")
+    pipeline.render(short_script, tmp_path / "a.wav", opts)
+    short_script.write_text(SCRIPT.replace("quote: en-us+f3", "guest: en-us+f3").replace("[voice quote]", "[voice guest]"))
+    again = pipeline.render(short_script, tmp_path / "a.wav", opts)
+    assert again.rendered == ()
+    assert next(c for c in again.cues if "Keep it short" in c.text).speaker == "Guest"
