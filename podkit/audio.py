@@ -36,6 +36,7 @@ FORMATS: dict[str, tuple[list[str], str]] = {
     "wav": (["-c:a", "pcm_s16le", "-fflags", "+bitexact"], "wav"),
 }
 LOSSY = {"mp3", "m4a", "opus"}
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)  # the only rates Opus encodes
 MP3_FRAME = 1152
 #: LAME's encoder delay plus the decoder's (576 + 529): the silence a decoder
 #: plays before the first sample of a separately encoded MP3 piece.
@@ -289,11 +290,11 @@ def encode_stream(
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(ffmetadata)
         args += ["-f", "ffmetadata", "-i", _safe_path(Path(meta_file)), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+    if fmt == "opus" and sample_rate not in OPUS_RATES:
+        sample_rate = 48000
     args += ["-ar", str(sample_rate), "-ac", "1", *codec]
     if fmt in LOSSY:
         args += ["-b:a", bitrate]
-    if fmt == "opus" and sample_rate not in (8000, 12000, 16000, 24000, 48000):
-        args[args.index("-ar", 8) + 1] = "48000"
     args += ["-f", container, _safe_path(out)]
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
     try:

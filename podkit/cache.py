@@ -79,9 +79,6 @@ class Cache:
             return None
         return Entry(data_path, meta)
 
-    def has(self, kind: str, key: str) -> bool:
-        return self.get(kind, key, verify=False) is not None
-
     def put(self, kind: str, key: str, data_file: Path, meta: dict[str, Any]) -> Entry:
         """Move *data_file* into the cache (atomically) with its metadata."""
         base = self._base(kind, key)

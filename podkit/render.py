@@ -199,6 +199,7 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
         if name
     }
     sting_path = resolve_file(script_path, music.sting, "music.sting") if music.sting else None
+    sting = {"path": str(sting_path), "digest": sha256_file(sting_path)} if sting_path else None
     checked: set[str] = set()
 
     def voice_of(name: str | None, line: int) -> str:
@@ -252,9 +253,8 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
         job = Job(idx, seg.id, seg.heading, seg.line, tuple(units), tail, bed, None, proc_rate, options.sample_rate,
                   target, ceiling)
         jobs.append(_keyed(job, common))
-        if sting_path is not None and 0 < idx < n - 2:
-            st = {"path": str(sting_path), "digest": sha256_file(sting_path)}
-            sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, st,
+        if sting is not None and 0 < idx < n - 2:
+            sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, sting,
                        options.sample_rate, options.sample_rate, target, ceiling)
             jobs.append(_keyed(sjob, common))
     cache = Cache(options.cache_dir)
