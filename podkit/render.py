@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, atomic, script, workers
+from . import __version__, atomic, mp3, script, workers
 from .cache import Cache, key_of, sha256_file
 from .errors import InputError, OutputError, ScriptError, VoiceError
 
@@ -187,6 +187,8 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
     meta = episode.meta
     if options.fmt not in CEILING_MARGIN:
         raise InputError(f"unknown format '{options.fmt}'")
+    if options.fmt == "mp3":
+        mp3.kbps(options.bitrate, options.sample_rate)
     voice_default = options.voice or meta.voice
     rate = engine.check_rate(options.rate or meta.rate)
     lex = _lexicon(meta)
@@ -283,7 +285,7 @@ def _mp3_key(job: Job, options: Options) -> str:
 
 
 def _mp3_key_from(pcm_key: str, bitrate: str, sample_rate: int) -> str:
-    return key_of({"pcm": pcm_key, "bitrate": bitrate, "rate": sample_rate, "enc": "lame-q7"})
+    return key_of({"pcm": pcm_key, "bitrate": bitrate, "rate": sample_rate, "enc": "lameenc-q7+soxr-hq"})
 
 
 def _cached(cache: Cache, job: Job, options: Options) -> bool:
@@ -323,6 +325,7 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
     from . import audio, loudness
 
     cache = Cache(Path(cache_root))
+    pcm16 = None  # the segment just made, if it was
     with cache.lock("pcm", job.key):
         entry = cache.get("pcm", job.key)
         if entry is None:
@@ -363,7 +366,8 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                 samples = loudness.normalize(samples, rate, job.loudness, job.ceiling)
             cues = [[round((a + speech_at) * scale), round((b + speech_at) * scale)] for a, b in spans]
             tmp = cache.temp_file("pcm", job.key)
-            tmp.write_bytes(audio.to_pcm16(samples))
+            pcm16 = audio.to_pcm16(samples)
+            tmp.write_bytes(pcm16)
             entry = cache.put("pcm", job.key, tmp, {"rate": rate, "samples": len(samples), "cues": cues})
     meta = dict(entry.meta)
     if fmt == "mp3":
@@ -372,7 +376,8 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
             m = cache.get("mp3", mkey)
             if m is None:
                 tmp = cache.temp_file("mp3", mkey)
-                frames = audio.encode_mp3(entry.data.read_bytes(), entry.meta["rate"], tmp, bitrate=bitrate,
+                pcm = pcm16 if pcm16 is not None else entry.data.read_bytes()
+                frames = audio.encode_mp3(pcm, entry.meta["rate"], tmp, bitrate=bitrate,
                                           sample_rate=job.out_rate)
                 m = cache.put("mp3", mkey, tmp, {"frames": frames})
         meta["mp3_frames"] = m.meta["frames"]
@@ -440,7 +445,7 @@ WORKER_FUNC = "podkit.render:render_segment"
 
 
 def _render(episode, out, options, script_path, emit, started) -> Result:
-    from . import audio, publish
+    from . import publish
 
     info = episode_info(episode, script_path)
     the_plan = plan(episode, options, script_path=script_path)
@@ -454,11 +459,11 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
     _synthesise(todo, cache, options, jobs, emit, started)
     emit("synthesised", {"seconds": time.monotonic() - t0})
     entries = _entries(the_plan.jobs, cache, options)
-    missing = [j for j, pcm, mp3 in entries if pcm is None or (options.fmt == "mp3" and mp3 is None)]
+    missing = [j for j, pcm, coded in entries if pcm is None or (options.fmt == "mp3" and coded is None)]
     if missing:  # removed since planning (the cache cleared by another process): once more
         _synthesise(missing, cache, options, jobs, emit, None)
         entries = _entries(the_plan.jobs, cache, options)
-        if any(pcm is None or (options.fmt == "mp3" and mp3 is None) for _, pcm, mp3 in entries):
+        if any(pcm is None or (options.fmt == "mp3" and coded is None) for _, pcm, coded in entries):
             raise OutputError(f"the render cache at {cache.root} is not usable")
     emit("assemble", {"format": options.fmt})
 
@@ -468,11 +473,13 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
     with atomic.atomic_path(out) as tmp:
         if options.fmt == "mp3":
             with open(tmp, "wb") as fh:
-                for _, _, mp3 in entries:
-                    with open(mp3.data, "rb") as src:
+                for _, _, coded in entries:
+                    with open(coded.data, "rb") as src:
                         while chunk := src.read(1 << 20):
                             fh.write(chunk)
         else:
+            from . import audio
+
             audio.encode_stream(
                 _pcm_pieces(entries, options.sample_rate), options.sample_rate, tmp, options.fmt,
                 bitrate=options.bitrate, sample_rate=options.sample_rate,
@@ -524,19 +531,21 @@ def _pcm_pieces(entries, rate: int) -> Iterator[bytes]:
 
 def _timeline(entries, options: Options):
     """Chapters and cues in milliseconds of the final file."""
-    from . import audio, publish
+    from . import publish
 
     rate = options.sample_rate
     chapters: list[publish.Chapter] = []
     cues: list[publish.Cue] = []
     pos = 0  # samples of the output
-    for job, pcm, mp3 in entries:
+    for job, pcm, coded in entries:
         ratio = rate / pcm.meta["rate"]
-        if mp3 is not None:
-            length = mp3.meta["frames"] * audio.mp3_samples_per_frame(rate)
-            lead = audio.MP3_DELAY
+        if coded is not None:
+            length = coded.meta["frames"] * mp3.samples_per_frame(rate)
+            lead = mp3.DELAY
         else:
-            length = -(-pcm.meta["samples"] * rate // pcm.meta["rate"])  # as resampled
+            from . import audio
+
+            length = audio.resampled_length(pcm.meta["samples"], pcm.meta["rate"], rate)
             lead = 0
         start = pos
         # timings from the cache; words from the script, since an edit that does not
