@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -226,28 +227,64 @@ def sting(path: Path, rate: int, seconds: float = 4.0) -> AudioSegment:
 # --------------------------------------------------------------------------- encoding
 
 
-def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: int) -> int:
-    """Encode one piece to a bare MP3 stream (no Xing frame, no ID3) so that
-    pieces can be concatenated frame by frame. Returns the number of frames."""
+def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: int,
+               splits: Sequence[int] = ()) -> list[int]:
+    """Encode 16-bit PCM at *rate* to a bare MP3 stream (no Xing frame, no ID3), so
+    that streams can be concatenated frame by frame; returns each piece's frame count.
+
+    The PCM is cut at the sample offsets *splits* (silences) into pieces encoded at
+    once on several cores and concatenated: each piece's audio starts mp3.DELAY
+    samples after its first frame, as a whole segment's does.
+    """
     kbps = mp3.kbps(bitrate, sample_rate)
     samples = np.frombuffer(pcm, dtype="<i2")
-    if rate != sample_rate:
-        samples = soxr.resample(samples, rate, sample_rate, quality="HQ")
-    try:
+    edges = [0, *splits, len(samples)]
+    parts = [samples[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+
+    def encode(part: np.ndarray) -> bytes:
+        if rate != sample_rate:
+            part = soxr.resample(part, rate, sample_rate, quality="HQ")
         encoder = lameenc.Encoder()
         encoder.set_bit_rate(kbps)
         encoder.set_in_sample_rate(sample_rate)
         encoder.set_out_sample_rate(sample_rate)
         encoder.set_channels(1)
         encoder.set_quality(MP3_QUALITY)
-        data = bytes(encoder.encode(samples.astype("<i2", copy=False).tobytes())) + bytes(encoder.flush())
+        return bytes(encoder.encode(part.astype("<i2", copy=False).tobytes())) + bytes(encoder.flush())
+
+    try:
+        if len(parts) == 1:
+            coded = [encode(parts[0])]
+        else:  # LAME and soxr release the GIL: threads use every core
+            with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1)) as pool:
+                coded = list(pool.map(encode, parts))
     except Exception as exc:  # lameenc raises plain RuntimeErrors
         raise AudioError(f"the MP3 encoder failed on {out}: {exc}") from exc
     try:
-        out.write_bytes(data)
+        out.write_bytes(b"".join(coded))
     except OSError as exc:
         raise OutputError(f"could not write {out}: {exc.strerror or exc}") from exc
-    return mp3.count_frames(data)
+    return [mp3.count_frames(c) for c in coded]
+
+
+def quiet_splits(pcm: bytes, rate: int, gaps: Sequence[tuple[int, int]], every_seconds: float,
+                 margin_seconds: float = 0.02) -> list[int]:
+    """Offsets that cut *pcm* into pieces of about *every_seconds*, each in the middle of
+    one of *gaps* (start, end) that is digital silence at least *margin_seconds* either side."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    count = round(len(samples) / (every_seconds * rate))
+    margin = max(1, int(margin_seconds * rate))
+    quiet = [
+        mid for a, b in gaps
+        if margin <= (mid := (a + b) // 2) <= len(samples) - margin
+        and b - a >= 2 * margin and not samples[mid - margin : mid + margin].any()
+    ]
+    splits: list[int] = []
+    for i in range(1, count):
+        best = min(quiet, key=lambda m: abs(m - i * len(samples) // count), default=None)
+        if best is not None and (not splits or best > splits[-1]):
+            splits.append(best)
+    return splits
 
 
 def encode_stream(

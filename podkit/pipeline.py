@@ -183,10 +183,12 @@ def render(script_path: str | Path, out: str | Path | None = None, options=None,
 
     options = options or rendering.Options()
     script_path = Path(script_path)
-    episode = load_script(script_path)
-    target = audio_path_for(script_path, out, options.fmt)
-    _check_episode(episode, script_path, options)
-    return rendering.render(episode, target, options, script_path=script_path, on_event=on_event)
+    with rendering.warm_worker() as started:  # starting while the script is read and checked
+        episode = load_script(script_path)
+        target = audio_path_for(script_path, out, options.fmt)
+        _check_episode(episode, script_path, options)
+        return rendering.render(episode, target, options, script_path=script_path, on_event=on_event,
+                                started=started)
 
 
 def plan(script_path: str | Path, options=None):

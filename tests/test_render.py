@@ -187,3 +187,19 @@ def test_cue_words_follow_the_script_when_the_audio_is_reused(short_script: Path
     again = pipeline.render(short_script, tmp_path / "a.wav", opts)
     assert again.rendered == ()
     assert next(c for c in again.cues if "Keep it short" in c.text).speaker == "Guest"
+
+
+def test_damaged_mp3_frames_are_found_while_rendering(short_script: Path, tmp_path: Path):
+    """render checks the reused entries' checksums while its workers run: a damaged one is made again."""
+    cache = tmp_path / "cache"
+    opts = render.Options(cache_dir=cache, jobs=1)
+    first = pipeline.render(short_script, tmp_path / "x.mp3", opts)
+    victim = next((cache / "v1" / "mp3").rglob("*.data"))
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    second = pipeline.render(short_script, tmp_path / "y.mp3", opts)
+    assert len(second.rendered) == 1 and second.rendered[0] not in second.reused
+    assert second.duration_ms == first.duration_ms
+    assert (tmp_path / "y.mp3").read_bytes() == (tmp_path / "x.mp3").read_bytes()
+    check_episode(tmp_path / "y.mp3", second)
