@@ -517,10 +517,10 @@ def startup(runs: int = 10) -> Startup:
     h = times(podkit_cmd() + ["--help"], ENV)
     p = times([sys.executable, "-c", "pass"], ENV)
     as_is = times(podkit_cmd() + ["--help"], {**ORIGINAL_ENV, "PYTHONPATH": ENV.get("PYTHONPATH", "")})
-    heavy = "('pyttsx3', 'pydub', 'numpy', 'scipy', 'pyloudnorm', 'mutagen', 'trafilatura')"
+    heavy = "('pyttsx3', 'pydub', 'numpy', 'scipy', 'lameenc', 'soxr', 'mutagen', 'trafilatura')"
     probe_import = f"import sys, podkit.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
-    probe_help = ("import sys, contextlib, io\nfrom podkit.cli import main\nsys.argv = ['podkit', '--help']\n"
-                  "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        main()\n"
+    probe_help = ("import sys, contextlib, io\nfrom podkit.cli import app\n"
+                  "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        app(['--help'])\n"
                   "    except SystemExit:\n        pass\n"
                   f"print(' '.join(m for m in {heavy} if m in sys.modules))")
     probe = lambda code: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: E731

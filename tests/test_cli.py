@@ -120,7 +120,7 @@ def test_help_does_not_import_the_heavy_parts():
     code = (
         "import sys\nfrom podkit.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('pyttsx3', 'pydub', 'numpy', 'trafilatura') if m in sys.modules))"
+        "print(sorted(m for m in ('pyttsx3', 'pydub', 'numpy', 'lameenc', 'soxr', 'trafilatura') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
