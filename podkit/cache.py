@@ -99,14 +99,18 @@ class Cache:
             base.with_suffix(suffix).unlink(missing_ok=True)
 
     def info(self) -> dict[str, Any]:
-        entries, size = 0, 0
+        """Where the cache is, its size, and its entries in all and by kind ("pcm", "mp3", "utt")."""
+        kinds: dict[str, int] = {}
+        size = 0
         root = self.root / LAYOUT
         if root.is_dir():
             for p in root.rglob("*"):
                 if p.is_file():
                     size += p.stat().st_size
-                    entries += p.suffix == ".json"
-        return {"path": str(self.root), "entries": entries, "bytes": size}
+                    if p.suffix == ".json":
+                        kind = p.relative_to(root).parts[0]
+                        kinds[kind] = kinds.get(kind, 0) + 1
+        return {"path": str(self.root), "entries": sum(kinds.values()), "kinds": kinds, "bytes": size}
 
     def clear(self) -> int:
         """Remove every entry; returns how many there were."""

@@ -435,12 +435,14 @@ def cache_info(cache_dir: CacheOpt = None) -> None:
     from .cache import Cache
 
     info = Cache(cache_dir).info()
-    typer.echo(f"{info['path']}: {info['entries']} entries, {info['bytes'] / 1e6:.1f} MB")
+    kinds = info["kinds"]
+    typer.echo(f"{info['path']}: {info['entries']} entries ({kinds.get('pcm', 0)} segments, "
+               f"{kinds.get('utt', 0)} sentences), {info['bytes'] / 1e6:.1f} MB")
 
 
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheOpt = None) -> None:
-    """Remove every cached segment."""
+    """Remove every cached segment and sentence."""
     from .cache import Cache
 
     n = Cache(cache_dir).clear()

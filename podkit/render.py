@@ -100,7 +100,8 @@ class Job:
     out_rate: int  # the episode's sample rate
     loudness: float | None
     ceiling: float
-    key: str = ""
+    key: str = ""  # everything that changes the segment's sound
+    engine_key: str = ""  # everything but the text that changes an utterance's sound
 
     @property
     def words(self) -> int:
@@ -230,6 +231,7 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
     common = {
         "pipeline": PIPELINE_VERSION,
         "engine": engine.engine_version(),
+        "engine_impl": os.environ.get("PODKIT_ENGINE", "pyttsx3"),  # a test's fake engine
         "podkit_audio": __version__,
     }
     jobs: list[Job] = []
@@ -289,8 +291,7 @@ def _keyed(job: Job, common: dict[str, Any]) -> Job:
         "loudness": job.loudness,
         "ceiling": job.ceiling,
     }
-    key = key_of(sound)
-    return Job(**{**job.__dict__, "key": key})
+    return Job(**{**job.__dict__, "key": key_of(sound), "engine_key": key_of(common)})
 
 
 def _mp3_key(job: Job, options: Options) -> str:
@@ -363,11 +364,11 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                 src_rate = None
                 for u in job.units:
                     if u.spoken:
-                        sp = _ENGINE.synthesize(u.spoken, voice=u.voice, rate=u.rate)
-                        src_rate = src_rate or sp.rate
-                        if sp.rate != src_rate:
+                        pcm, rate = _utterance(cache, job, u)
+                        src_rate = src_rate or rate
+                        if rate != src_rate:
                             raise RuntimeError("the engine changed its sample rate mid-segment")
-                        pieces.append(sp.pcm)
+                        pieces.append(pcm)
                     else:
                         pieces.append(u.pause)
                 pieces.append(job.tail)
@@ -412,6 +413,20 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                 m = cache.put("mp3", mkey, tmp, {"frames": sum(frames), "pieces": pieces})
         meta["mp3_frames"] = m.meta["frames"]
     return meta
+
+
+def _utterance(cache: Cache, job: Job, unit: Unit) -> tuple[bytes, int]:
+    """One sentence's speech (PCM, rate): from the cache, or synthesised and cached, so
+    that a re-render after editing one sentence synthesises that sentence alone."""
+    key = key_of({"engine": job.engine_key, "text": unit.spoken, "voice": unit.voice, "rate": unit.rate})
+    hit = cache.get("utt", key)
+    if hit is not None:
+        return hit.data.read_bytes(), hit.meta["rate"]
+    speech = _ENGINE.synthesize(unit.spoken, voice=unit.voice, rate=unit.rate)
+    tmp = cache.temp_file("utt", key)
+    tmp.write_bytes(speech.pcm)
+    cache.put("utt", key, tmp, {"rate": speech.rate})  # no lock: writers of one key write the same
+    return speech.pcm, speech.rate
 
 
 def _make_engine():

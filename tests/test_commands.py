@@ -84,9 +84,10 @@ def test_dry_run_then_cache_then_edit(script_file: Path, tmp_path: Path):
     assert quiet.exit_code == 0 and quiet.output == ""
     info = runner.invoke(app, ["cache", "info", "--cache-dir", str(cache)])
     assert info.exit_code == 0
-    assert info.output.startswith(f"{cache}: 6 entries, ")  # 3 segments x (PCM + MP3)
+    # 3 segments x (PCM + MP3), and 3 sentences (two, then one edited)
+    assert info.output.startswith(f"{cache}: 9 entries (3 segments, 3 sentences), ")
     cleared = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
-    assert cleared.output == "removed 6 entries\n"
+    assert cleared.output == "removed 9 entries\n"
     dry = runner.invoke(app, ["render", str(script_file), "--dry-run", *args])
     assert dry.output.endswith("2 to synthesise, 0 from the cache\n")
 

@@ -107,8 +107,12 @@ def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
     short_script.write_text(edited)
     dry = pipeline.plan(short_script, opts)
     assert [j.id for j in dry.to_render] == ["detail"]
+    sentences = lambda: sorted(p.stem for p in (cache / "v1" / "utt").rglob("*.json"))  # noqa: E731
+    before = sentences()
     warm = pipeline.render(short_script, tmp_path / "a.mp3", opts)
     assert warm.rendered == ("detail",)
+    # of that segment, only the edited sentence was spoken again
+    assert len(set(sentences()) - set(before)) == 1
     cold = pipeline.render(short_script, tmp_path / "cold.mp3", render.Options(cache_dir=tmp_path / "cold-cache", jobs=1))
     assert warm.duration_ms > first.duration_ms
     # the same episode whatever the number of jobs (2 then 1 here): podkit speaks with
