@@ -436,8 +436,8 @@ def cache_info(cache_dir: CacheOpt = None) -> None:
 
     info = Cache(cache_dir).info()
     kinds = info["kinds"]
-    typer.echo(f"{info['path']}: {info['entries']} entries ({kinds.get('pcm', 0)} segments, "
-               f"{kinds.get('utt', 0)} sentences), {info['bytes'] / 1e6:.1f} MB")
+    typer.echo(f"{info['path']}: {kinds.get('pcm', 0)} segments, {kinds.get('utt', 0)} sentences, "
+               f"{info['bytes'] / 1e6:.1f} MB")
 
 
 @cache_app.command("clear")

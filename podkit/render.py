@@ -20,6 +20,7 @@ for one segment never depends on the others.
 from __future__ import annotations
 
 import bisect
+import json
 import os
 import re
 import time
@@ -189,12 +190,14 @@ def _lexicon(meta: script.Meta) -> dict[str, str]:
 
 
 def plan(episode: script.Episode, options: Options, *, script_path: Path | None = None,
-         verify: bool = True) -> Plan:
+         verify: bool = True, remember: bool = False) -> Plan:
     """Turn an episode into keyed jobs and find which are already cached.
 
     With *verify*, the checksums of the cached audio the output would use are
     read too (a damaged entry is listed to render); without, only sizes are
     checked and :func:`render` reads the checksums while the workers run.
+    With *remember*, each segment's sentences, as normalised for speech, are
+    kept in the cache for the next plan (a dry run only reads them).
     """
     from . import engine, speech
 
@@ -234,9 +237,13 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
         "engine_impl": os.environ.get("PODKIT_ENGINE", "pyttsx3"),  # a test's fake engine
         "podkit_audio": __version__,
     }
+    cache = Cache(options.cache_dir)
     jobs: list[Job] = []
     n = len(episode.segments)
-    for idx, seg in enumerate(episode.segments):
+    said = {"common": common, "voice": voice_default, "voices": meta.voices, "rate": rate, "lexicon": lex,
+            "pause": meta.paragraph_pause}
+
+    def units_of(seg: script.Segment) -> list[Unit]:
         units: list[Unit] = []
         for p_i, para in enumerate(seg.paragraphs):
             if p_i:
@@ -252,6 +259,11 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
                     if not re.search(r"\w", spoken):
                         continue
                     units.append(Unit(spoken=spoken, written=sentence, voice=vid, rate=rate, speaker=speaker))
+        return units
+
+    for idx, seg in enumerate(episode.segments):
+        units = _remembered(cache, key_of({**said, "paragraphs": repr(seg.paragraphs)}), lambda: units_of(seg),
+                            remember)
         if not any(u.spoken for u in units):
             raise ScriptError(f"segment '{seg.id}' has nothing that can be spoken", path=script_path, line=seg.line)
         bed = None
@@ -274,9 +286,30 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
             sjob = Job(idx, f"{seg.id}~sting", "", seg.line, (), meta.segment_pause, None, sting,
                        options.sample_rate, options.sample_rate, target, ceiling)
             jobs.append(_keyed(sjob, common))
-    cache = Cache(options.cache_dir)
     cached = frozenset(j.key for j in jobs if _cached(cache, j, options, verify))
     return Plan(episode, tuple(jobs), cached, options)
+
+
+def _remembered(cache: Cache, key: str, make: Callable[[], list[Unit]], remember: bool) -> list[Unit]:
+    """A segment's units as planned before for the same text and settings (kept in the cache:
+    normalising an hour's sentences takes longer than a worker takes to start), else *make*'s."""
+    hit = cache.get("said", key)
+    if hit is not None:
+        try:
+            return [Unit(**u) for u in json.loads(hit.data.read_bytes())]
+        except (OSError, ValueError, TypeError):
+            pass  # unreadable: planned again
+    units = make()
+    if not remember:
+        return units
+    try:
+        cache.ensure()
+        tmp = cache.temp_file("said", key)
+        tmp.write_text(json.dumps([asdict(u) for u in units]), "utf-8")
+        cache.put("said", key, tmp, {})
+    except OSError:
+        pass  # a read-only cache still renders (only more slowly)
+    return units
 
 
 def _keyed(job: Job, common: dict[str, Any]) -> Job:
@@ -507,7 +540,7 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
     from . import publish
 
     info = episode_info(episode, script_path)
-    the_plan = plan(episode, options, script_path=script_path, verify=False)
+    the_plan = plan(episode, options, script_path=script_path, verify=False, remember=True)
     cache = Cache(options.cache_dir)
     cache.ensure()
     todo = the_plan.to_render

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -95,9 +96,16 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(child, func_path), daemon=True)
         saved = {k: os.environ.get(k) for k in _WORKER_ENV}
         os.environ.update({k: v for k, v in _WORKER_ENV.items() if saved[k] is None})
+        # spawn runs the parent's main script again in the child (as __mp_main__) when it
+        # has a file; the worker needs nothing from it, and for the `podkit` script that
+        # would import the whole CLI (typer and all) in every worker
+        main = sys.modules.get("__main__")
+        main_file = main.__dict__.pop("__file__", None) if main is not None else None
         try:
             self.proc.start()  # a spawned child takes the environment as it is now
         finally:
+            if main_file is not None:
+                main.__file__ = main_file
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)

@@ -84,10 +84,11 @@ def test_dry_run_then_cache_then_edit(script_file: Path, tmp_path: Path):
     assert quiet.exit_code == 0 and quiet.output == ""
     info = runner.invoke(app, ["cache", "info", "--cache-dir", str(cache)])
     assert info.exit_code == 0
-    # 3 segments x (PCM + MP3), and 3 sentences (two, then one edited)
-    assert info.output.startswith(f"{cache}: 9 entries (3 segments, 3 sentences), ")
+    # 3 segments (each as PCM and MP3), 3 sentences (two, then one edited), and each
+    # segment's text as normalised for speech
+    assert info.output.startswith(f"{cache}: 3 segments, 3 sentences, ")
     cleared = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
-    assert cleared.output == "removed 9 entries\n"
+    assert cleared.output == "removed 12 entries\n"
     dry = runner.invoke(app, ["render", str(script_file), "--dry-run", *args])
     assert dry.output.endswith("2 to synthesise, 0 from the cache\n")
 
@@ -95,7 +96,7 @@ def test_dry_run_then_cache_then_edit(script_file: Path, tmp_path: Path):
 def test_cache_dir_from_environment(script_file: Path, tmp_path: Path):
     cache = tmp_path / "env-cache"
     result = runner.invoke(app, ["cache", "info"], env={"PODKIT_CACHE_DIR": str(cache)})
-    assert result.output.startswith(f"{cache}: 0 entries")
+    assert result.output.startswith(f"{cache}: 0 segments, 0 sentences")
 
 
 def test_explain_before_render(script_file: Path, tmp_path: Path):
