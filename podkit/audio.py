@@ -227,6 +227,9 @@ def sting(path: Path, rate: int, seconds: float = 4.0) -> AudioSegment:
 # --------------------------------------------------------------------------- encoding
 
 
+_ENCODE_CHUNK = 1 << 16  # samples resampled and encoded at once
+
+
 def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: int,
                splits: Sequence[int] = ()) -> list[int]:
     """Encode 16-bit PCM at *rate* to a bare MP3 stream (no Xing frame, no ID3), so
@@ -242,15 +245,21 @@ def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: i
     parts = [samples[a:b] for a, b in zip(edges, edges[1:], strict=False)]
 
     def encode(part: np.ndarray) -> bytes:
-        if rate != sample_rate:
-            part = soxr.resample(part, rate, sample_rate, quality="HQ")
         encoder = lameenc.Encoder()
         encoder.set_bit_rate(kbps)
         encoder.set_in_sample_rate(sample_rate)
         encoder.set_out_sample_rate(sample_rate)
         encoder.set_channels(1)
         encoder.set_quality(MP3_QUALITY)
-        return bytes(encoder.encode(part.astype("<i2", copy=False).tobytes())) + bytes(encoder.flush())
+        stream = soxr.ResampleStream(rate, sample_rate, 1, dtype="int16", quality="HQ") if rate != sample_rate else None
+        coded = []
+        for at in range(0, len(part), _ENCODE_CHUNK):  # a few hundred kB at a time: stays in cache
+            chunk = part[at : at + _ENCODE_CHUNK]
+            if stream is not None:
+                chunk = stream.resample_chunk(chunk, last=at + _ENCODE_CHUNK >= len(part))
+            coded.append(bytes(encoder.encode(chunk.astype("<i2", copy=False).tobytes())))
+        coded.append(bytes(encoder.flush()))
+        return b"".join(coded)
 
     try:
         if len(parts) == 1:

@@ -219,16 +219,18 @@ def _biquads(rate: int) -> list[tuple[tuple[float, float, float], tuple[float, f
 @lru_cache(maxsize=8)
 def _k_response(rate: int) -> tuple[int, int, np.ndarray, np.ndarray]:
     """(block, fft size, FFT of the impulse response in float32 and float64) of K-weighting at *rate*."""
-    h = [1.0]
-    limit = max(rate, 4096)  # both filters have decayed long before a second
-    for b, a in _biquads(rate):
-        out, x1, x2, y1, y2 = [], 0.0, 0.0, 0.0, 0.0
-        for i in range(limit):
-            x0 = h[i] if i < len(h) else 0.0
-            y0 = b[0] * x0 + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
-            out.append(y0)
-            x2, x1, y2, y1 = x1, x0, y1, y0
-        h = out
+    (b, a), (d, c) = _biquads(rate)
+    h: list[float] = []
+    x1 = x2 = y1 = y2 = z1 = z2 = 0.0
+    peak = quiet = 0.0
+    x0 = 1.0  # an impulse through both stages, one sample at a time, until it has died away
+    while quiet < 64 and len(h) < 4 * rate:
+        y0 = b[0] * x0 + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
+        z0 = d[0] * y0 + d[1] * y1 + d[2] * y2 - c[1] * z1 - c[2] * z2
+        h.append(z0)
+        x2, x1, x0, y2, y1, z2, z1 = x1, x0, 0.0, y1, y0, z1, z0
+        peak = max(peak, abs(z0))
+        quiet = quiet + 1 if abs(z0) <= _IR_FLOOR * peak and abs(y0) <= _IR_FLOOR * peak else 0
     ir = np.array(h)
     big = np.flatnonzero(np.abs(ir) > _IR_FLOOR * np.abs(ir).max())
     ir = ir[: big[-1] + 1]
@@ -245,7 +247,7 @@ def _k_weight(x: np.ndarray, rate: int) -> np.ndarray:
     tail = nfft - block  # the response's length - 1 (< block): how far a block's output spills over
     out = np.empty(len(x), dtype=x.dtype)
     carry = np.zeros(tail, dtype=x.dtype)
-    chunk = block * max(1, (1 << 20) // block)  # samples transformed at once (bounds memory)
+    chunk = block * max(1, (1 << 18) // block)  # samples transformed at once: a few MB, in cache
     for start in range(0, len(x), chunk):
         part = x[start : start + chunk]
         rows = -(-len(part) // block)
