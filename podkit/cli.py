@@ -61,6 +61,11 @@ class PodkitGroup(TyperGroup):
         previous = signal.getsignal(signal.SIGTERM)
         if previous in (signal.SIG_DFL, None):
             signal.signal(signal.SIGTERM, _on_sigterm)
+        early = _synthesises(sys.argv[1:] if args is None else list(args))
+        if early:  # its start-up overlaps typer's parsing (0.1 s: a validator built per option)
+            from . import render
+
+            render.start_worker_early()
         try:
             rv = super().main(args, prog_name or "podkit", complete_var, standalone_mode=False, **extra)
         except PodkitError as exc:
@@ -83,12 +88,20 @@ class PodkitGroup(TyperGroup):
             _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
             rv = int(ExitStatus.ERROR)
         finally:
+            if early:  # not taken (a usage error): stopped, never left to another call
+                render.stop_early_worker()
             if previous in (signal.SIG_DFL, None):
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _synthesises(args: list[str]) -> bool:
+    """Whether the command line asks for speech to be synthesised (then a worker may start at once)."""
+    return bool(args) and args[0] in ("render", "episode", "demo") and not (
+        {"--help", "-h", "--dry-run"} & set(args))
 
 
 def _on_sigterm(signum, frame):  # noqa: ARG001

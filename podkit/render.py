@@ -497,11 +497,30 @@ def episode_info(episode: script.Episode, script_path: Path | None):
     )
 
 
+_early: list | None = None  # a worker started before the command line was even parsed
+
+
+def start_worker_early() -> None:
+    """Start a synthesis worker now, for the next :func:`warm_worker` to take."""
+    global _early
+    if _early is None:
+        _early = workers.prestart(WORKER_FUNC, 1)
+
+
+def stop_early_worker() -> None:
+    """Stop the worker :func:`start_worker_early` started, if nothing took it."""
+    global _early
+    if _early is not None:
+        workers.stop(_early)
+        _early = None
+
+
 @contextmanager
 def warm_worker() -> Iterator[list]:
-    """A synthesis worker started now, so that its start-up (imports, the engine)
-    overlaps the caller's reading and checking of the script; give it to :func:`render`."""
-    started = workers.prestart(WORKER_FUNC, 1)
+    """A synthesis worker started now (or early), so that its start-up (imports, the
+    engine) overlaps the caller's reading and checking of the script; give it to :func:`render`."""
+    global _early
+    started, _early = (_early if _early is not None else workers.prestart(WORKER_FUNC, 1)), None
     try:
         yield started
     finally:
@@ -569,7 +588,10 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
     atomic.remove_stale(out)  # left by renders killed with -9
     with atomic.atomic_path(out) as tmp:
         if options.fmt == "mp3":
-            with open(tmp, "wb") as fh:
+            # the tag first, then the frames after it: tagging a finished file would move them all
+            tmp.write_bytes(b"")
+            publish.tag_audio(tmp, options.fmt, info, chapters, id3v23=options.id3v23)
+            with open(tmp, "ab") as fh:
                 for _, _, coded in entries:
                     with open(coded.data, "rb") as src:
                         while chunk := src.read(1 << 20):
@@ -582,7 +604,7 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
                 bitrate=options.bitrate, sample_rate=options.sample_rate,
                 ffmetadata=publish.ffmetadata(info, chapters),
             )
-        publish.tag_audio(tmp, options.fmt, info, chapters, id3v23=options.id3v23)
+            publish.tag_audio(tmp, options.fmt, info, chapters, id3v23=options.id3v23)
     sidecars: list[Path] = []
     if options.sidecars:
         sidecars = publish.write_sidecars(out, options.fmt, info, chapters, cues, base_url=options.base_url,
