@@ -276,18 +276,23 @@ def encode_mp3(pcm: bytes, rate: int, out: Path, *, bitrate: str, sample_rate: i
     return [mp3.count_frames(c) for c in coded]
 
 
-def quiet_splits(pcm: bytes, rate: int, gaps: Sequence[tuple[int, int]], every_seconds: float,
-                 margin_seconds: float = 0.02) -> list[int]:
-    """Offsets that cut *pcm* into pieces of about *every_seconds*, each in the middle of
-    one of *gaps* (start, end) that is digital silence at least *margin_seconds* either side."""
+def quiet_splits(pcm: bytes, rate: int, boundaries: Sequence[int], every_seconds: float,
+                 margin_seconds: float = 0.02, reach_seconds: float = 0.5) -> list[int]:
+    """Offsets that cut *pcm* into pieces of about *every_seconds*, each in the middle of the
+    digital silence (at least *margin_seconds* either side) around one of *boundaries*
+    (where one sentence ends and the next begins)."""
     samples = np.frombuffer(pcm, dtype="<i2")
     count = round(len(samples) / (every_seconds * rate))
-    margin = max(1, int(margin_seconds * rate))
-    quiet = [
-        mid for a, b in gaps
-        if margin <= (mid := (a + b) // 2) <= len(samples) - margin
-        and b - a >= 2 * margin and not samples[mid - margin : mid + margin].any()
-    ]
+    if count < 2:
+        return []
+    margin, reach = max(1, int(margin_seconds * rate)), int(reach_seconds * rate)
+    quiet = []
+    for p in boundaries:
+        before, after = samples[max(0, p - reach) : p][::-1], samples[p : p + reach]
+        lo = p - (int(np.argmax(before != 0)) if before.any() else len(before))
+        hi = p + (int(np.argmax(after != 0)) if after.any() else len(after))
+        if hi - lo >= 2 * margin and 0 < (lo + hi) // 2 < len(samples):
+            quiet.append((lo + hi) // 2)
     splits: list[int] = []
     for i in range(1, count):
         best = min(quiet, key=lambda m: abs(m - i * len(samples) // count), default=None)

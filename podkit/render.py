@@ -333,7 +333,7 @@ def _mp3_key(job: Job, options: Options) -> str:
 
 def _mp3_key_from(pcm_key: str, bitrate: str, sample_rate: int) -> str:
     return key_of({"pcm": pcm_key, "bitrate": bitrate, "rate": sample_rate,
-                   "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s"})
+                   "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s-2"})
 
 
 def _cached(cache: Cache, job: Job, options: Options, verify: bool) -> bool:
@@ -437,9 +437,8 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
                 rate = entry.meta["rate"]
                 splits = []
                 if job.bed is None and job.sting is None:  # cut in silences between sentences
-                    cues = entry.meta["cues"]
-                    gaps = [(a[1], b[0]) for a, b in zip(cues, cues[1:], strict=False)]
-                    splits = audio.quiet_splits(pcm, rate, gaps, MP3_PIECE_SECONDS)
+                    ends = [end for _, end in entry.meta["cues"][:-1]]
+                    splits = audio.quiet_splits(pcm, rate, ends, MP3_PIECE_SECONDS)
                 frames = audio.encode_mp3(pcm, rate, tmp, bitrate=bitrate, sample_rate=job.out_rate,
                                           splits=splits)
                 pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]

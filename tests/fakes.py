@@ -73,3 +73,10 @@ def speak(text: str) -> int:
     """A task for :func:`podkit.workers.run`: speak *text* with HangingEngine; returns the PID."""
     HangingEngine().synthesize(text)
     return os.getpid()
+
+
+def loaded(names: list[str]) -> list[str]:
+    """Which of *names* the worker running this has imported."""
+    import sys
+
+    return [n for n in names if n in sys.modules]

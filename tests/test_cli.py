@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podkit import __version__
+from podkit import __version__, cli
 from podkit.cli import app
 
 runner = CliRunner()
@@ -124,3 +124,18 @@ def test_help_does_not_import_the_heavy_parts():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_worker_started_early_is_not_left_behind(tmp_path: Path):
+    """render starts a synthesis worker before parsing its options; on a usage error it is stopped."""
+    import multiprocessing
+
+    from podkit import render
+
+    result = runner.invoke(app, ["render", str(tmp_path / "missing.episode.md")])
+    assert result.exit_code == 2
+    assert render._early is None and multiprocessing.active_children() == []
+    # only commands that synthesise start one; help and dry runs do not
+    assert cli._synthesises(["render", "x.md"]) and cli._synthesises(["demo"])
+    assert not cli._synthesises(["render", "x.md", "--dry-run"]) and not cli._synthesises(["render", "--help"])
+    assert not cli._synthesises(["draft", "x.txt"]) and not cli._synthesises([])

@@ -268,3 +268,21 @@ def test_loudness_estimate_matches_a_fresh_measurement(speech: np.ndarray) -> No
         out = normalize(speech * np.float32(4.0), RATE, target)
         assert pyln(out, RATE) == pytest.approx(target, abs=0.05)
 
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 44100, 48000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_k_weighting_is_pyloudnorms_filters(rate: int, dtype) -> None:
+    """podkit applies K-weighting by FFT (scipy.signal is too slow to import in every worker);
+    it must equal pyloudnorm's two biquads run by scipy, state carried across FFT blocks."""
+    from podkit import loudness
+
+    stages = [pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+              pyloudnorm.IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")]
+    x = np.random.default_rng(rate).standard_normal(rate * 7 + 123).astype(dtype) * 0.3
+    want = x.astype(np.float64)
+    for st in stages:
+        want = scipy.signal.lfilter(st.b, st.a, want)
+    got = loudness._k_weight(x, rate)
+    assert got.dtype == dtype and got.shape == x.shape
+    assert np.abs(got - want).max() < (1e-5 if dtype == np.float32 else 1e-8)

@@ -599,3 +599,23 @@ def test_duration_without_marks_is_probed(audio, info):
     item = ET.fromstring(path.with_suffix(".rss-item.xml").read_text())
     assert item.findtext("itunes:duration", namespaces=NS) == "12"
     assert item.find("enclosure").get("type") == "audio/flac"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40))
+def test_clean_tag_drops_exactly_controls_and_surrogates(value: str) -> None:
+    """clean_tag's two regexes do what a per-character Unicode category test does."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in value if unicodedata.category(c) != "Cs")
+    assert publish.clean_tag(value) == " ".join(kept.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghij-’", min_size=1, max_size=50), min_size=1, max_size=30),
+       st.integers(5, 42))
+def test_caption_filling_is_textwraps(words: list[str], width: int) -> None:
+    import textwrap
+
+    text = " ".join(words)
+    assert publish._fill(words, width) == textwrap.wrap(text, width, break_on_hyphens=False,
+                                                        break_long_words=False)

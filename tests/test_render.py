@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import mutagen.mp3
@@ -207,3 +209,85 @@ def test_damaged_mp3_frames_are_found_while_rendering(short_script: Path, tmp_pa
     assert second.duration_ms == first.duration_ms
     assert (tmp_path / "y.mp3").read_bytes() == (tmp_path / "x.mp3").read_bytes()
     check_episode(tmp_path / "y.mp3", second)
+
+
+LONG_SEGMENT = """\
+---
+show: Test Show
+title: Long
+---
+
+## Only one {#only}
+
+""" + " ".join(
+    f"Sentence number {n} of this long segment tells the listener about the harbour, the ferry and the weather."
+    for n in range(1, 31)
+) + "\n"
+
+
+def test_long_segment_is_encoded_in_pieces_cut_in_silence(tmp_path: Path):
+    """A three-minute segment is encoded in three MP3 pieces; every cue still starts where its speech does."""
+    path = tmp_path / "long.episode.md"
+    path.write_text(LONG_SEGMENT, encoding="utf-8")
+    cache = tmp_path / "cache"
+    result = pipeline.render(path, tmp_path / "long.mp3", render.Options(cache_dir=cache, jobs=1))
+    assert 150_000 < result.duration_ms < 210_000
+    meta = json.loads(next((cache / "v1" / "mp3").rglob("*.json")).read_text())
+    assert len(meta["pieces"]) == 3 and sum(n for _, n in meta["pieces"]) == meta["frames"]
+    check_episode(tmp_path / "long.mp3", result)
+    samples = decode(tmp_path / "long.mp3")
+    envelope = np.convolve(np.abs(samples), np.ones(441) / 441, mode="same")  # 10 ms average
+    for cue in result.cues:
+        at = int(cue.start_ms * 44.1)
+        assert envelope[at - 1764 : at - 441].max() < 0.01, cue  # 40 to 10 ms before: the pause
+        assert envelope[at : at + 2205].max() > 0.05, cue  # then speech within 50 ms
+
+
+def test_plan_reuses_the_normalised_text_of_segments_it_has_seen(short_script: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    from podkit import speech
+
+    opts = render.Options(cache_dir=tmp_path / "cache", jobs=1)
+    episode = pipeline.load_script(short_script)
+    first = render.plan(episode, opts, remember=True)
+    assert not render.plan(pipeline.load_script(short_script), opts).cached  # nothing rendered yet
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("normalised again")
+
+    monkeypatch.setattr(speech, "normalize", refuse)
+    again = render.plan(episode, opts)
+    assert [j.key for j in again.jobs] == [j.key for j in first.jobs]
+    edited = script.parse(SCRIPT.replace("A third segment", "A third and longer segment"))
+    with pytest.raises(AssertionError, match="normalised again"):
+        render.plan(edited, opts)  # a changed segment is normalised afresh
+
+
+def test_bad_mp3_bitrate_is_one_line_before_any_work(short_script: Path, tmp_path: Path):
+    result = CliRunner().invoke(app, ["render", str(short_script), "--bitrate", "100k",
+                                      "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 2
+    assert result.stderr == ("podkit: 100k is not an MP3 bitrate at 44100 Hz; use one of 32k, 40k, 48k, 56k, "
+                             "64k, 80k, 96k, 112k, 128k, 160k, 192k, 224k, 256k, 320k\n")
+    assert not (tmp_path / "cache").exists() and not list(tmp_path.glob("*.mp3"))
+
+
+def test_a_worker_starts_light(tmp_path: Path):
+    """Workers import neither the CLI (spawn would re-run the `podkit` script) nor scipy (0.6 s)."""
+    main = tmp_path / "main_script.py"  # a main module with a file, as the `podkit` script is
+    main.write_text(
+        "import sys, typer\n"
+        "from podkit import render, workers\n"
+        "if __name__ == '__main__':\n"
+        "    got = []\n"
+        "    task = workers.Task('t', (['typer', 'scipy', 'pyloudnorm', 'numpy'],), 60.0)\n"
+        "    workers.run('fakes:loaded', [task], jobs=1, on_result=lambda t, r: got.append(r))\n"
+        "    render.worker_init()\n"
+        "    print(got[0], [m for m in ('scipy', 'pyloudnorm') if m in sys.modules])\n",
+        encoding="utf-8",
+    )
+    tests = Path(__file__).parent
+    out = subprocess.run([sys.executable, str(main)], capture_output=True, text=True, check=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(tests)}).stdout
+    # numpy: what the worker did import (fakes needs it); no CLI, no scipy, in it or in the audio stack
+    assert out.split("\n")[0] == "['numpy'] []"
