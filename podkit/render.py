@@ -428,23 +428,29 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
             entry = cache.put("pcm", job.key, tmp, {"rate": rate, "samples": len(samples), "cues": cues})
     meta = dict(entry.meta)
     if fmt == "mp3":
-        mkey = _mp3_key_from(job.key, bitrate, job.out_rate)
-        with cache.lock("mp3", mkey):
-            m = cache.get("mp3", mkey)
-            if m is None:
-                tmp = cache.temp_file("mp3", mkey)
-                pcm = pcm16 if pcm16 is not None else entry.data.read_bytes()
-                rate = entry.meta["rate"]
-                splits = []
-                if job.bed is None and job.sting is None:  # cut in silences between sentences
-                    ends = [end for _, end in entry.meta["cues"][:-1]]
-                    splits = audio.quiet_splits(pcm, rate, ends, MP3_PIECE_SECONDS)
-                frames = audio.encode_mp3(pcm, rate, tmp, bitrate=bitrate, sample_rate=job.out_rate,
-                                          splits=splits)
-                pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
-                m = cache.put("mp3", mkey, tmp, {"frames": sum(frames), "pieces": pieces})
-        meta["mp3_frames"] = m.meta["frames"]
+        meta["mp3_frames"] = _encode_segment(cache, job, entry, pcm16, bitrate).meta["frames"]
     return meta
+
+
+def _encode_segment(cache: Cache, job: Job, entry, pcm16: bytes | None, bitrate: str):
+    """The segment's MP3 frames entry, encoded now (in pieces cut between sentences) if missing."""
+    from . import audio
+
+    mkey = _mp3_key_from(job.key, bitrate, job.out_rate)
+    with cache.lock("mp3", mkey):
+        coded = cache.get("mp3", mkey)
+        if coded is None:
+            tmp = cache.temp_file("mp3", mkey)
+            pcm = pcm16 if pcm16 is not None else entry.data.read_bytes()
+            rate = entry.meta["rate"]
+            splits = []
+            if job.bed is None and job.sting is None:  # music never stops: no silence to cut in
+                ends = [end for _, end in entry.meta["cues"][:-1]]
+                splits = audio.quiet_splits(pcm, rate, ends, MP3_PIECE_SECONDS)
+            frames = audio.encode_mp3(pcm, rate, tmp, bitrate=bitrate, sample_rate=job.out_rate, splits=splits)
+            pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
+            coded = cache.put("mp3", mkey, tmp, {"frames": sum(frames), "pieces": pieces})
+    return coded
 
 
 def _utterance(cache: Cache, job: Job, unit: Unit) -> tuple[bytes, int]:
