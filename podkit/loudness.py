@@ -16,6 +16,8 @@ normalising a two-minute segment.  So, measured against pyloudnorm in the tests:
   4x grid, and closer to what ffmpeg's ebur128 reads) only between samples
   that come within ``_SCAN_MARGIN_DB`` of the largest sample (inter-sample
   overs of real audio stay well below that), not over the whole signal;
+* the limiter's result is checked by interpolating again only the intervals a
+  bound (the gain's range over each interpolation window) cannot clear;
 * float32 input is processed in float32 (sums in float64), float64 in float64.
 """
 
