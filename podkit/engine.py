@@ -196,7 +196,11 @@ def _pyttsx3():
 
 def _variants() -> tuple[str, ...]:
     """eSpeak voice variants (``+f3``, ``+m1`` ...) shipped with the data."""
-    data = os.environ.get("ESPEAK_DATA_PATH")
+    return _variants_in(os.environ.get("ESPEAK_DATA_PATH"))
+
+
+@cache
+def _variants_in(data: str | None) -> tuple[str, ...]:
     if not data:
         return ()
     folder = Path(data) / "voices" / "!v"
@@ -206,8 +210,8 @@ def _variants() -> tuple[str, ...]:
 
 
 @cache
-def list_voices() -> tuple[Voice, ...]:
-    """All usable voice ids, eSpeak variants included (``en-us+f3``)."""
+def _base_voices() -> tuple[Voice, ...]:
+    """The engine's own voices, without eSpeak's variants."""
     engine = _open()
     voices: list[Voice] = []
     seen: set[str] = set()
@@ -219,12 +223,16 @@ def list_voices() -> tuple[Voice, ...]:
             continue
         seen.add(vid)
         voices.append(Voice(id=vid, name=v.name, languages=langs, gender=v.gender))
-    variants = _variants()
-    if variants:
-        base = list(voices)
-        for v in base:
-            for var in variants:
-                voices.append(Voice(id=f"{v.id}+{var}", name=f"{v.name} ({var})", languages=v.languages))
+    return tuple(voices)
+
+
+@cache
+def list_voices() -> tuple[Voice, ...]:
+    """All usable voice ids, eSpeak variants included (``en-us+f3``)."""
+    voices = list(_base_voices())
+    for v in _base_voices():
+        for var in _variants():
+            voices.append(Voice(id=f"{v.id}+{var}", name=f"{v.name} ({var})", languages=v.languages))
     return tuple(voices)
 
 
@@ -238,16 +246,19 @@ def voice_ids(lang: str | None = None) -> list[str]:
 
 
 @cache
-def _known_voices() -> frozenset[str]:
-    return frozenset(v.id for v in list_voices())
+def _base_ids() -> frozenset[str]:
+    return frozenset(v.id for v in _base_voices())
 
 
 def check_voice(voice: str) -> str:
-    """Return *voice* if the engine has it, else raise VoiceError with the closest id."""
-    known = _known_voices()
-    if voice in known:
+    """Return *voice* if the engine has it, else raise VoiceError with the closest id.
+
+    A voice is checked as base + variant, without listing every pair (14,000 with eSpeak).
+    """
+    base, plus, variant = voice.partition("+")
+    if voice in _base_ids() or (plus and base in _base_ids() and variant in _variants()):
         return voice
-    close = difflib.get_close_matches(voice, sorted(known), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(voice, sorted(v.id for v in list_voices()), n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else "; run 'podkit voices' to list them"
     raise VoiceError(f"unknown voice '{voice}'{hint}")
 

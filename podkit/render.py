@@ -30,11 +30,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__, atomic, mp3, script, workers
+from . import __version__, atomic, mp3, workers
 from .cache import Cache, key_of, sha256_file
 from .errors import InputError, OutputError, ScriptError, VoiceError
+
+if TYPE_CHECKING:  # the parser (and yaml) is not needed in the workers, which import this module
+    from . import script
 
 #: Bump when the processing changes what a cached segment sounds like.
 PIPELINE_VERSION = 2
@@ -199,7 +202,7 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
     With *remember*, each segment's sentences, as normalised for speech, are
     kept in the cache for the next plan (a dry run only reads them).
     """
-    from . import engine, speech
+    from . import engine, script, speech
 
     meta = episode.meta
     if options.fmt not in CEILING_MARGIN:
