@@ -37,10 +37,9 @@ from .errors import AudioError, InputError, OutputError
 #: LAME's quality setting: 7 is its fast mode, in which it spends a third of the time of its default.
 MP3_QUALITY = 7
 
-#: The formats podkit writes, with the ffmpeg encoder and container for each
-#: (MP3 pieces are encoded in-process by :func:`encode_mp3`; ffmpeg's is equivalent).
+#: The formats ffmpeg writes for podkit, with the encoder and container for each
+#: (MP3 is encoded in-process, piece by piece, by :func:`encode_mp3`).
 FORMATS: dict[str, tuple[list[str], str]] = {
-    "mp3": (["-c:a", "libmp3lame", "-compression_level", str(MP3_QUALITY)], "mp3"),
     "m4a": (["-c:a", "aac"], "ipod"),
     "opus": (["-c:a", "libopus", "-application", "voip"], "ogg"),
     "flac": (["-c:a", "flac"], "flac"),

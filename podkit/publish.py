@@ -13,7 +13,6 @@ import datetime
 import json
 import re
 import textwrap
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass

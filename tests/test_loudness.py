@@ -281,8 +281,8 @@ def test_k_weighting_is_pyloudnorms_filters(rate: int, dtype) -> None:
               pyloudnorm.IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")]
     x = np.random.default_rng(rate).standard_normal(rate * 7 + 123).astype(dtype) * 0.3
     want = x.astype(np.float64)
-    for st in stages:
-        want = scipy.signal.lfilter(st.b, st.a, want)
+    for stage in stages:
+        want = scipy.signal.lfilter(stage.b, stage.a, want)
     got = loudness._k_weight(x, rate)
     assert got.dtype == dtype and got.shape == x.shape
     assert np.abs(got - want).max() < (1e-5 if dtype == np.float32 else 1e-8)
