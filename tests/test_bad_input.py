@@ -8,6 +8,7 @@ name files as the user typed them.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -229,6 +230,19 @@ def test_output_folder_missing(here, make_script):
     )
 
 
+@contextlib.contextmanager
+def _tmpfs(path, options: str, unavailable: str):
+    """A tmpfs with mount *options* at *path* while in use; the test is skipped with
+    *unavailable* where mounting is not allowed."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(unavailable)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
 @pytest.fixture
 def readonly_dir(tmp_path):
     """A folder nobody may write to: chmod for a normal user; as root (who ignores
@@ -240,13 +254,8 @@ def readonly_dir(tmp_path):
         yield path
         path.chmod(0o755)
         return
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(path)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("running as root and cannot mount a read-only tmpfs")
-    try:
+    with _tmpfs(path, "ro,size=64k", "running as root and cannot mount a read-only tmpfs"):
         yield path
-    finally:
-        subprocess.run(["umount", str(path)], check=True)
 
 
 def test_output_folder_not_writable(here, readonly_dir, make_script):
@@ -297,13 +306,8 @@ def tiny_disk(tmp_path):
     """A 16 kB tmpfs: writes to it really fail with ENOSPC (needs root)."""
     path = tmp_path / "tiny"
     path.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(path)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root)")
-    try:
+    with _tmpfs(path, "size=16k", "cannot mount a tmpfs here (not root)"):
         yield path
-    finally:
-        subprocess.run(["umount", str(path)], check=True)
 
 
 def test_disk_full_for_real_draft(here, tiny_disk):
