@@ -24,8 +24,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
-from .errors import ExitStatus, PodkitError
+from podkit import __version__
+from podkit.errors import ExitStatus, PodkitError
 
 _debug = False
 
@@ -63,7 +63,7 @@ class PodkitGroup(TyperGroup):
             signal.signal(signal.SIGTERM, _on_sigterm)
         early = _synthesises(sys.argv[1:] if args is None else list(args))
         if early:  # its start-up overlaps typer's parsing (0.1 s: a validator built per option)
-            from . import render
+            from podkit.rendering import plan as render
 
             render.start_worker_early()
         try:
@@ -171,7 +171,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but
 
 
 def _options(fmt: Format, voice, rate, bitrate, sample_rate, loudness: Loudness, id3v23, base_url, html, jobs, cache_dir):
-    from .render import Options
+    from podkit.rendering.plan import Options
 
     return Options(
         fmt=fmt.value, bitrate=bitrate, sample_rate=sample_rate,
@@ -272,7 +272,7 @@ def draft(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing script (a .bak copy is kept).")] = False,
 ) -> None:
     """Clean a column and write its editable episode script."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     path, episode = pipeline.draft(input, output, data=_read_stdin(input), force=force, show=show, title=title,
                                    author=author, segment_seconds=segment_seconds)
@@ -299,7 +299,7 @@ def render(
     quiet: QuietOpt = False,
 ) -> None:
     """Render an episode script to one publish-ready audio file."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     _check_basic(bitrate, sample_rate)
     options = _options(fmt, voice, rate, bitrate, sample_rate, loudness, id3v23, base_url, html, jobs, cache_dir)
@@ -332,7 +332,7 @@ def episode(
     quiet: QuietOpt = False,
 ) -> None:
     """Draft and render in one go, leaving the script beside the audio."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     options = _options(fmt, None, None, "96k", 44100, loudness, False, base_url, html, jobs, cache_dir)
     data = _read_stdin(input)
@@ -347,7 +347,7 @@ def clean(
     as_json: Annotated[bool, typer.Option("--json", help="Print title, author, bio and body as one JSON object.")] = False,
 ) -> None:
     """Print what will be read aloud from a column."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     article = pipeline.clean(input, data=_read_stdin(input))
     if as_json:
@@ -364,7 +364,7 @@ def say(
     rate: Annotated[int, typer.Option("--rate", help="Words per minute.")] = 170,
 ) -> None:
     """Print the spoken form of TEXT after speech normalisation."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     typer.echo(pipeline.say(text))
     if output is not None:
@@ -376,7 +376,7 @@ def voices(
     lang: Annotated[str | None, typer.Option("--lang", help="Only voices of this language, e.g. en.")] = None,
 ) -> None:
     """List the usable voice ids, variants included (e.g. en-us+f3)."""
-    from . import engine
+    from podkit.audio import engine
 
     ids = engine.voice_ids(lang)
     if not ids:
@@ -401,7 +401,7 @@ def check(
     script_file: Annotated[Path, typer.Argument(metavar="SCRIPT", help="The episode script.", exists=True, dir_okay=False)],
 ) -> None:
     """Show, per segment, how the text will be spoken and what may read badly."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     reports = pipeline.check(script_file)
     _print_check(reports)
@@ -418,7 +418,7 @@ def demo(
     quiet: QuietOpt = False,
 ) -> None:
     """Make an episode from the bundled sample column, to hear a result at once."""
-    from . import pipeline
+    from podkit import api as pipeline
 
     options = _options(fmt, None, None, "96k", 44100, Loudness.lufs16, False, None, html, jobs, None)
     path, result = _with_progress(quiet, lambda report: pipeline.demo(output, options, on_event=report))
@@ -436,7 +436,7 @@ def watch(
     once: Annotated[bool, typer.Option("--once", hidden=True, help="Stop after the first re-render (for tests).")] = False,
 ) -> None:
     """Re-render when the script is saved, using the cache, and say what changed."""
-    from . import watching
+    from podkit import watch as watching
 
     options = _options(fmt, None, None, "96k", 44100, Loudness.lufs16, False, None, False, jobs, cache_dir)
     watching.watch(script_file, output, options, interval=interval, once=once, echo=typer.echo)
@@ -445,7 +445,7 @@ def watch(
 @cache_app.command("info")
 def cache_info(cache_dir: CacheOpt = None) -> None:
     """Show where the cache is and how big it is."""
-    from .cache import Cache
+    from podkit.rendering.cache import Cache
 
     info = Cache(cache_dir).info()
     kinds = info["kinds"]
@@ -456,7 +456,7 @@ def cache_info(cache_dir: CacheOpt = None) -> None:
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheOpt = None) -> None:
     """Remove every cached segment and sentence."""
-    from .cache import Cache
+    from podkit.rendering.cache import Cache
 
     n = Cache(cache_dir).clear()
     typer.echo(f"removed {n} entries")

@@ -56,6 +56,14 @@ class ScriptError(InputError):
         return ScriptError(self.message, path=path, line=self.line)
 
 
+class UsageError(InputError):
+    """Options that contradict each other or the output's name (``--format opus -o x.mp3``)."""
+
+
+class InvalidSettingError(InputError):
+    """A setting (rate, loudness, bitrate, sample rate, pause ...) outside what podkit accepts."""
+
+
 class VoiceError(InputError):
     """A voice id the engine does not have."""
 

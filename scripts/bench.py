@@ -562,8 +562,8 @@ def warm_up(work: Path, jobs: int) -> None:
 _STAGES_DRIVER = """
 import json, sys, time
 from pathlib import Path
-from podkit import pipeline
-from podkit.render import Options
+from podkit import api as pipeline
+from podkit.rendering.plan import Options
 marks = []
 t0 = time.perf_counter()
 pipeline.render(Path(sys.argv[1]), Path(sys.argv[2]), Options(cache_dir=Path(sys.argv[3]), jobs=int(sys.argv[4])),

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from podkit.errors import PodkitError
-from podkit.ingest import Source, clean, quote_spans, read_source
+from podkit.text.article import Source, clean, quote_spans, read_source
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 REFERENCE = {"no cleaning (.txt)": 0.673, "lines of 12+ words (.txt)": 0.786, "trafilatura (.html)": 0.964}

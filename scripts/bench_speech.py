@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from podkit.speech import normalize  # noqa: E402
+from podkit.text.speech import normalize  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 _STRIP_RE = re.compile(r"_[:!]?|['\s,%=]")

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from podkit import audio, render
+from podkit.audio import mixing as audio
+from podkit.rendering import plan as render
 
 FFMPEG = audio.ffmpeg_exe()
 

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from podkit.engine import Speech
+from podkit.audio.engine import Speech
 
 RATE = 22050
 

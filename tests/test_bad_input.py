@@ -19,7 +19,8 @@ import pytest
 from conftest import PODKIT, script_text, snapshot
 from typer.testing import CliRunner
 
-from podkit import pipeline, script
+from podkit import api as pipeline
+from podkit import script
 from podkit.cli import app
 
 runner = CliRunner()

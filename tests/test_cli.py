@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podkit import __version__, cli
+from podkit import __version__
+from podkit import cli
 from podkit.cli import app
 
 runner = CliRunner()
@@ -130,7 +131,7 @@ def test_a_worker_started_early_is_not_left_behind(tmp_path: Path):
     """render starts a synthesis worker before parsing its options; on a usage error it is stopped."""
     import multiprocessing
 
-    from podkit import render
+    from podkit.rendering import plan as render
 
     result = runner.invoke(app, ["render", str(tmp_path / "missing.episode.md")])
     assert result.exit_code == 2

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from podkit import engine
+from podkit.audio import engine
 from podkit.errors import VoiceError
 
 pytestmark = pytest.mark.engine
@@ -49,7 +49,7 @@ def _alone(text: str, voice: str, rate: int) -> float:
     code = textwrap.dedent(
         f"""
         import json, sys
-        from podkit import engine
+        from podkit.audio import engine
         s = engine.Engine().synthesize({text!r}, voice={voice!r}, rate={rate})
         sys.stdout.write(json.dumps(s.seconds))
         """

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from podkit import ingest, script, speech
+from podkit.text import article as ingest
+from podkit import script
+from podkit.text import speech
 from podkit.errors import NoContentError, ScriptError
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

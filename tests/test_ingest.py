@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podkit.errors import InputError, NoContentError, PodkitError
-from podkit.ingest import Article, Block, Source, clean, quote_spans, read_source, segment
+from podkit.text.article import Article, Block, Source, clean, quote_spans, read_source, segment
 
 BODY = [
     "The council voted on Tuesday to turn the old bus depot into four hundred homes, and the "

@@ -17,7 +17,7 @@ import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podkit.loudness import Loudness, limit_true_peak, measure, normalize, true_peak_dbtp
+from podkit.audio.loudness import Loudness, limit_true_peak, measure, normalize, true_peak_dbtp
 
 RATE = 44100
 TARGETS = [-16.0, -19.0, -14.0, -23.0]
@@ -275,7 +275,7 @@ def test_loudness_estimate_matches_a_fresh_measurement(speech: np.ndarray) -> No
 def test_k_weighting_is_pyloudnorms_filters(rate: int, dtype) -> None:
     """podkit applies K-weighting by FFT (scipy.signal is too slow to import in every worker);
     it must equal pyloudnorm's two biquads run by scipy, state carried across FFT blocks."""
-    from podkit import loudness
+    from podkit.audio import loudness
 
     stages = [pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
               pyloudnorm.IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")]

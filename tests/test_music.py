@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from podkit import audio, pipeline, render
+from podkit.audio import mixing as audio
+from podkit import api as pipeline
+from podkit.rendering import plan as render
 
 from audiocheck import decode, ebur128
 
@@ -95,7 +97,7 @@ def test_bed_plays_alone_then_ducks_under_speech(rendered):
 def test_bed_is_loudness_matched_to_voice(rendered):
     d, res, _ = rendered
     x = decode(d / "ep.wav")
-    from podkit import loudness
+    from podkit.audio import loudness
 
     bed_alone = loudness.measure(x[int(1.6 * RATE) : int(3.6 * RATE)].astype(np.float32), RATE).integrated_lufs
     speech = res.cues[2]

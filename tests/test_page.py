@@ -27,7 +27,7 @@ from urllib.parse import quote
 import imageio_ffmpeg
 import pytest
 
-from podkit.page import render_page
+from podkit.publish.page import render_page
 from podkit.publish import Chapter, Cue, EpisodeInfo, write_sidecars
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -31,22 +31,7 @@ from mutagen import flac, id3, mp4, oggopus, wave
 from audiocheck import ffprobe_or_skip
 from podkit import publish
 from podkit.errors import AudioError, InputError
-from podkit.publish import (
-    Chapter,
-    Cue,
-    EpisodeInfo,
-    chapters_json,
-    clean_tag,
-    ffmetadata,
-    mime_type,
-    rss_item,
-    show_notes,
-    tag_audio,
-    to_srt,
-    to_vtt,
-    validate_cover,
-    write_sidecars,
-)
+from podkit.publish import Chapter, Cue, EpisodeInfo, chapters_json, clean_tag, ffmetadata, mime_type, rss_item, show_notes, tag_audio, to_srt, to_vtt, validate_cover, write_sidecars
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 FORMATS = ("mp3", "m4a", "opus", "flac", "wav")

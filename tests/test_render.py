@@ -14,7 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from audiocheck import check_episode, decode, ebur128, ffprobe_or_skip
-from podkit import pipeline, render, script
+from podkit import api as pipeline
+from podkit.rendering import plan as render
+from podkit import script
 from podkit.cli import app
 
 pytestmark = pytest.mark.engine
@@ -245,7 +247,7 @@ def test_long_segment_is_encoded_in_pieces_cut_in_silence(tmp_path: Path):
 
 def test_plan_reuses_the_normalised_text_of_segments_it_has_seen(short_script: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch):
-    from podkit import speech
+    from podkit.text import speech
 
     opts = render.Options(cache_dir=tmp_path / "cache", jobs=1)
     episode = pipeline.load_script(short_script)
@@ -277,7 +279,7 @@ def test_a_worker_starts_light(tmp_path: Path):
     main = tmp_path / "main_script.py"  # a main module with a file, as the `podkit` script is
     main.write_text(
         "import sys, typer\n"
-        "from podkit import render, workers\n"
+        "from podkit.rendering import plan as render, workers\n"
         "if __name__ == '__main__':\n"
         "    got = []\n"
         "    task = workers.Task('t', (['typer', 'scipy', 'pyloudnorm', 'numpy'],), 60.0)\n"

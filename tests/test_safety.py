@@ -22,11 +22,12 @@ from conftest import PODKIT, script_text, snapshot
 from fakes import read_log
 from typer.testing import CliRunner
 
-from podkit import pipeline, script
-from podkit.cache import LAYOUT, Cache
+from podkit import api as pipeline
+from podkit import script
+from podkit.rendering.cache import LAYOUT, Cache
 from podkit.cli import app
 from podkit.errors import EngineError, ExitStatus
-from podkit.render import Options
+from podkit.rendering.plan import Options
 
 runner = CliRunner()
 
@@ -56,7 +57,7 @@ def _assert_cache_sound(cache: Path) -> None:
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
-    from podkit import atomic
+    from podkit import files as atomic
 
     target = tmp_path / "out.txt"
     target.write_text("old")
@@ -290,7 +291,7 @@ def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_e
 
 
 def test_workers_retry_a_hung_task_once_in_a_fresh_worker(tmp_path, fake_engine, monkeypatch):
-    from podkit import workers
+    from podkit.rendering import workers
 
     fake_log = tmp_path / "engine.log"
     monkeypatch.setenv("PODKIT_FAKE_LOG", str(fake_log))

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podkit import speech
+from podkit.text import speech
 from podkit.errors import InputError
-from podkit.speech import Change, LintWarning, explain, lint, load_lexicon, normalize, user_lexicon, user_lexicon_path
+from podkit.text.speech import Change, LintWarning, explain, lint, load_lexicon, normalize, user_lexicon, user_lexicon_path
 
 CASES_FILE = Path(__file__).parent / "data" / "speech_cases.tsv"
 

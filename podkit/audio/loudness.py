@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .errors import AudioError
+from podkit.errors import AudioError
 
 _BLOCK_S = 0.4  # BS.1770 gating block
 _OVERLAP = 0.75

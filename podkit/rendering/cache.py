@@ -19,8 +19,8 @@ from typing import Any
 
 from filelock import FileLock
 
-from . import atomic
-from .errors import OutputError
+from podkit import files as atomic
+from podkit.errors import OutputError
 
 LAYOUT = "v1"
 

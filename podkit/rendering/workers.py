@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from . import errors
+from podkit import errors
 
 _READY = "ready"
 #: Seconds a fresh worker may take to start (import numpy, scipy ...) on a loaded machine.

@@ -19,8 +19,8 @@ import ftfy
 import ftfy.badness
 from charset_normalizer import from_bytes
 
-from . import textclean
-from .errors import InputError, NoContentError
+from podkit.text import cleanup as textclean
+from podkit.errors import InputError, NoContentError
 
 __all__ = [
     "Article", "Block", "Section", "Source",

@@ -31,8 +31,8 @@ import numpy as np
 import soxr
 from pydub import AudioSegment
 
-from . import mp3
-from .errors import AudioError, InputError, OutputError
+from podkit.audio import mp3
+from podkit.errors import AudioError, InputError, OutputError
 
 #: LAME's quality setting: 7 is its fast mode, in which it spends a third of the time of its default.
 MP3_QUALITY = 7

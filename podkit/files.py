@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InputError, OutputError, PodkitError, ScriptError
+from podkit.errors import InputError, OutputError, PodkitError, ScriptError
 
 
 def _describe(exc: OSError, path: Path) -> str:

@@ -6,7 +6,7 @@ frames and time chapters without loading the audio stack.
 
 from __future__ import annotations
 
-from .errors import InputError
+from podkit.errors import InputError
 
 #: Samples per frame at MPEG-1 rates (32 kHz and up); MPEG-2 and 2.5 frames hold half.
 FRAME = 1152

@@ -32,12 +32,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, atomic, mp3, workers
-from .cache import Cache, key_of, sha256_file
-from .errors import InputError, OutputError, ScriptError, VoiceError
+from podkit import __version__
+from podkit import files as atomic
+from podkit.audio import mp3
+from podkit.rendering import workers
+from podkit.rendering.cache import Cache, key_of, sha256_file
+from podkit.errors import InputError, OutputError, ScriptError, VoiceError
 
 if TYPE_CHECKING:  # the parser (and yaml) is not needed in the workers, which import this module
-    from . import script
+    from podkit import script
 
 #: Bump when the processing changes what a cached segment sounds like.
 PIPELINE_VERSION = 2
@@ -185,7 +188,7 @@ def resolve_file(script_path: Path | None, name: str, what: str) -> Path:
 
 
 def _lexicon(meta: script.Meta) -> dict[str, str]:
-    from . import speech
+    from podkit.text import speech
 
     lex = dict(speech.user_lexicon())
     lex.update(meta.pronounce)
@@ -202,7 +205,9 @@ def plan(episode: script.Episode, options: Options, *, script_path: Path | None 
     With *remember*, each segment's sentences, as normalised for speech, are
     kept in the cache for the next plan (a dry run only reads them).
     """
-    from . import engine, script, speech
+    from podkit.audio import engine
+    from podkit import script
+    from podkit.text import speech
 
     meta = episode.meta
     if options.fmt not in CEILING_MARGIN:
@@ -373,7 +378,8 @@ _ENGINE = None
 def worker_init() -> None:
     """In each worker, before any task: the heavy imports and the engine."""
     global _ENGINE
-    from . import audio, loudness  # noqa: F401  (imported now, outside any task's deadline)
+    from podkit.audio import mixing as audio
+    from podkit.audio import loudness  # noqa: F401  (imported now, outside any task's deadline)
 
     if _ENGINE is None:
         _ENGINE = _make_engine()
@@ -382,7 +388,8 @@ def worker_init() -> None:
 def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[str, Any]:
     """Worker entry point: make one segment's audio and store it in the cache."""
     global _ENGINE
-    from . import audio, loudness
+    from podkit.audio import mixing as audio
+    from podkit.audio import loudness
 
     cache = Cache(Path(cache_root))
     pcm16 = None  # the segment just made, if it was
@@ -437,7 +444,7 @@ def render_segment(job: Job, cache_root: str, fmt: str, bitrate: str) -> dict[st
 
 def _encode_segment(cache: Cache, job: Job, entry, pcm16: bytes | None, bitrate: str):
     """The segment's MP3 frames entry, encoded now (in pieces cut between sentences) if missing."""
-    from . import audio
+    from podkit.audio import mixing as audio
 
     mkey = _mp3_key_from(job.key, bitrate, job.out_rate)
     with cache.lock("mp3", mkey):
@@ -478,7 +485,7 @@ def _make_engine():
 
         module, _, name = spec.partition(":")
         return getattr(importlib.import_module(module), name)()
-    from .engine import Engine
+    from podkit.audio.engine import Engine
 
     return Engine()
 
@@ -487,7 +494,7 @@ def _make_engine():
 
 
 def episode_info(episode: script.Episode, script_path: Path | None):
-    from . import publish
+    from podkit import publish
 
     meta = episode.meta
     cover = None
@@ -560,11 +567,11 @@ def render(
     return _render(episode, out, options, script_path, emit, started)
 
 
-WORKER_FUNC = "podkit.render:render_segment"
+WORKER_FUNC = "podkit.rendering.plan:render_segment"
 
 
 def _render(episode, out, options, script_path, emit, started) -> Result:
-    from . import publish
+    from podkit import publish
 
     info = episode_info(episode, script_path)
     the_plan = plan(episode, options, script_path=script_path, verify=False, remember=True)
@@ -605,7 +612,7 @@ def _render(episode, out, options, script_path, emit, started) -> Result:
                         while chunk := src.read(1 << 20):
                             fh.write(chunk)
         else:
-            from . import audio
+            from podkit.audio import mixing as audio
 
             audio.encode_stream(
                 _pcm_pieces(entries, options.sample_rate), options.sample_rate, tmp, options.fmt,
@@ -644,7 +651,7 @@ def _entries(jobs: tuple[Job, ...], cache: Cache, options: Options) -> list[tupl
 
 def _pcm_pieces(entries, rate: int) -> Iterator[bytes]:
     """Every segment's PCM at *rate*, one segment in memory at a time."""
-    from . import audio
+    from podkit.audio import mixing as audio
 
     for _, pcm, _ in entries:
         if pcm.meta["rate"] == rate:
@@ -658,7 +665,7 @@ def _pcm_pieces(entries, rate: int) -> Iterator[bytes]:
 
 def _timeline(entries, options: Options):
     """Chapters and cues in milliseconds of the final file."""
-    from . import publish
+    from podkit import publish
 
     rate = options.sample_rate
     chapters: list[publish.Chapter] = []
@@ -676,7 +683,7 @@ def _timeline(entries, options: Options):
                 leads.append(done * per_frame + mp3.DELAY - first * ratio)
                 done += frames
         else:
-            from . import audio
+            from podkit.audio import mixing as audio
 
             length = audio.resampled_length(pcm.meta["samples"], pcm.meta["rate"], rate)
             starts, leads = [0], [0.0]

@@ -32,7 +32,7 @@ import yaml
 from num2words import num2words
 from platformdirs import user_config_dir
 
-from .errors import InputError
+from podkit.errors import InputError
 
 __all__ = [
     "Change",

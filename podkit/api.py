@@ -11,8 +11,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import atomic, script
-from .errors import InputError, OutputExistsError, ScriptError, VoiceError
+from podkit import files as atomic
+from podkit import script
+from podkit.errors import InputError, OutputExistsError, ScriptError, VoiceError
 
 SCRIPT_SUFFIX = ".episode.md"
 #: Inputs above this are refused at once: a column is rarely 100 kB, and 8 MB of
@@ -28,7 +29,7 @@ def _too_big(label: str, size: int) -> InputError:
 
 
 def _source(input: str | Path, data: bytes | None = None):
-    from . import ingest
+    from podkit.text import article as ingest
 
     if str(input) == "-":
         data = data if data is not None else b""
@@ -43,7 +44,7 @@ def _source(input: str | Path, data: bytes | None = None):
 
 def clean(input: str | Path, *, data: bytes | None = None):
     """Read and clean an input file (or ``-`` with *data* from stdin)."""
-    from . import ingest
+    from podkit.text import article as ingest
 
     return ingest.clean(_source(input, data))
 
@@ -92,7 +93,7 @@ def draft(
     segment_seconds: float = 120.0,
 ) -> tuple[Path, script.Episode]:
     """Clean *input* and write its episode script; returns the path and the episode."""
-    from . import draft as drafting
+    from podkit.script import drafting
 
     target = script_path_for(input, out)
     if str(input) != "-" and Path(input).exists() and target.exists() and target.resolve() == Path(input).resolve():
@@ -132,8 +133,9 @@ def _check_episode(episode: script.Episode, script_path: Path, options) -> None:
     Errors name the front-matter line that holds the bad value; an inline
     ``[voice id]`` is checked by the planner, which knows its paragraph.
     """
-    from . import engine, publish
-    from . import render as rendering
+    from podkit.audio import engine
+    from podkit import publish
+    from podkit.rendering import plan as rendering
 
     meta = episode.meta
 
@@ -179,7 +181,7 @@ def audio_path_for(script_path: Path, out: str | Path | None, fmt: str) -> Path:
 
 def render(script_path: str | Path, out: str | Path | None = None, options=None, *, on_event=None):
     """Render a script file to audio (with tags, chapters and sidecars)."""
-    from . import render as rendering
+    from podkit.rendering import plan as rendering
 
     options = options or rendering.Options()
     script_path = Path(script_path)
@@ -193,7 +195,7 @@ def render(script_path: str | Path, out: str | Path | None = None, options=None,
 
 def plan(script_path: str | Path, options=None):
     """What a render would do: which segments are synthesised, which cached."""
-    from . import render as rendering
+    from podkit.rendering import plan as rendering
 
     options = options or rendering.Options()
     script_path = Path(script_path)
@@ -214,7 +216,7 @@ def episode(
     on_event=None,
 ):
     """Draft and render in one go; the script is left beside the audio for edits."""
-    from . import render as rendering
+    from podkit.rendering import plan as rendering
 
     options = options or rendering.Options()
     if out is not None:
@@ -231,7 +233,7 @@ def episode(
 
 def say(text: str, lexicon: dict[str, str] | None = None) -> str:
     """The spoken form of *text*, on one line."""
-    from . import speech
+    from podkit.text import speech
 
     if not text.strip():
         raise InputError("nothing to say: the text is empty")
@@ -242,7 +244,7 @@ def say(text: str, lexicon: dict[str, str] | None = None) -> str:
 
 def say_to_file(text: str, out: Path, *, voice: str = script.DEFAULT_VOICE, rate: int = script.DEFAULT_RATE, options=None):
     """Render *text* alone to an audio file (an episode of one segment)."""
-    from . import render as rendering
+    from podkit.rendering import plan as rendering
 
     options = options or rendering.Options(sidecars=False)
     seg = script.Segment("say", "Say", (script.Paragraph((script.Span(" ".join(text.split())),)),))
@@ -265,8 +267,8 @@ class SegmentReport:
 
 def check(script_path: str | Path) -> list[SegmentReport]:
     """Per segment: where the spoken form differs from the written one, and what may read badly."""
-    from . import render as rendering
-    from . import speech
+    from podkit.rendering import plan as rendering
+    from podkit.text import speech
 
     episode = load_script(script_path)
     lex = rendering._lexicon(episode.meta)
@@ -292,7 +294,7 @@ def demo(out_dir: str | Path, options=None, *, on_event=None):
         raise InputError(f"cannot create {out_dir}: {exc.strerror}") from None
     sample = out_dir / "night-buses.txt"
     atomic.write_bytes(sample, sample_text())
-    from . import render as rendering
+    from podkit.rendering import plan as rendering
 
     options = options or rendering.Options()
     return episode(sample, out_dir / f"night-buses.{options.fmt}", options, force=True,

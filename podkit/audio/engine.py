@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import EngineError, VoiceError
+from podkit.errors import EngineError, VoiceError
 
 DEFAULT_VOICE = "en-us"
 DEFAULT_RATE = 170

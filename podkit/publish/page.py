@@ -15,7 +15,7 @@ from pathlib import Path
 from string import Template
 from urllib.parse import quote
 
-from .publish import Chapter, Cue, EpisodeInfo, clean_tag, stamp, validate_cover
+from podkit.publish import Chapter, Cue, EpisodeInfo, clean_tag, stamp, validate_cover
 
 _CSP = ("default-src 'none'; media-src 'self'; img-src data:; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'")

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import pipeline
-from .errors import InputError, PodkitError
+from podkit import api as pipeline
+from podkit.errors import InputError, PodkitError
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

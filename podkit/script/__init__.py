@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ScriptError
+from podkit.errors import ScriptError
 
 DEFAULT_RATE = 170
 DEFAULT_VOICE = "en-us"

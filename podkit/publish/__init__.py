@@ -23,8 +23,8 @@ from urllib.parse import quote
 import mutagen
 from mutagen import flac, id3, mp4, oggopus, wave
 
-from . import atomic
-from .errors import AudioError, InputError
+from podkit import files as atomic
+from podkit.errors import AudioError, InputError
 
 GENRE = "Podcast"
 NS_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -528,7 +528,7 @@ def write_sidecars(audio_path: Path, fmt: str, info: EpisodeInfo, chapters: Sequ
                    cues: Sequence[Cue], *, base_url: str | None = None,
                    html: bool = False) -> list[Path]:
     """Write transcripts, chapters, notes, RSS item (and the page) beside *audio_path*."""
-    from .page import render_page  # page.py imports this module's dataclasses
+    from podkit.publish.page import render_page  # page.py imports this module's dataclasses
 
     _check_chapters(chapters)
     audio_path = Path(audio_path)

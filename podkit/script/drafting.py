@@ -11,7 +11,8 @@ import datetime as _dt
 import re
 import uuid
 
-from . import ingest, script
+from podkit.text import article as ingest
+from podkit import script
 
 DEFAULT_SHOW = "The Column, Read Aloud"
 QUOTE_VOICE = "en-us+f3"

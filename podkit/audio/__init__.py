@@ -1,0 +1,1 @@
+"""Audio: the speech engine, loudness, MP3 frames, mixing and encoding."""

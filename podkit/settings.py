@@ -1,0 +1,99 @@
+"""Every limit and default a user can meet, in one place, with the one check for each.
+
+A setting may come from the command line, the script's front matter or a caller
+of the library; whichever, it is checked here and only here, so the message for
+a bad value is the same from every command.  Checks raise
+:class:`~podkit.errors.InvalidSettingError`; the script parser adds the line.
+"""
+
+from __future__ import annotations
+
+import math
+
+from podkit.errors import InvalidSettingError
+
+#: The file name every script ends with (``NAME.episode.md``).
+SCRIPT_SUFFIX = ".episode.md"
+#: Inputs above this are refused: a column is rarely 100 kB, and 8 MB of text
+#: would be a week-long episode (web pages with their markup stay far below).
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+
+DEFAULT_SHOW = "The Column, Read Aloud"
+DEFAULT_VOICE = "en-us"
+#: The voice drafting gives quotations (``[voice quote]``).
+DEFAULT_QUOTE_VOICE = "en-us+f3"
+DEFAULT_WORDS_PER_MINUTE = 170
+MIN_WORDS_PER_MINUTE, MAX_WORDS_PER_MINUTE = 80, 450
+DEFAULT_SEGMENT_SECONDS = 120.0
+MIN_SEGMENT_SECONDS, MAX_SEGMENT_SECONDS = 20.0, 1800.0
+
+#: ``[pause 2s]`` may ask for at most this much silence.
+MAX_PAUSE_SECONDS = 30.0
+DEFAULT_PARAGRAPH_PAUSE_SECONDS = 0.6
+DEFAULT_SEGMENT_PAUSE_SECONDS = 1.2
+
+#: Integrated loudness targets offered (LUFS): -16 for podcasts (Apple, Spotify
+#: guidance), -19 for mono-minded players, -14 for streaming, -23 for broadcast (EBU R128).
+LOUDNESS_TARGETS_LUFS = (-16.0, -19.0, -14.0, -23.0)
+DEFAULT_LOUDNESS_LUFS = -16.0
+#: The true-peak ceiling promised on every decoded output.
+TRUE_PEAK_DBTP = -1.0
+
+DEFAULT_FORMAT = "mp3"
+DEFAULT_BITRATE = "96k"
+SAMPLE_RATES_HZ = (16000, 22050, 24000, 32000, 44100, 48000)
+DEFAULT_SAMPLE_RATE_HZ = 44100
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidSettingError(f"{what} must be a number")
+    return float(value)
+
+
+def words_per_minute(value: object) -> int:
+    """The speaking rate, checked: a whole number of words per minute in range."""
+    wpm = _number(value, "the rate (words per minute)")
+    if not MIN_WORDS_PER_MINUTE <= wpm <= MAX_WORDS_PER_MINUTE:
+        raise InvalidSettingError(
+            f"rate {wpm:g} words per minute is out of range ({MIN_WORDS_PER_MINUTE} to {MAX_WORDS_PER_MINUTE})")
+    return int(round(wpm))
+
+
+def loudness_target(value: object) -> float | None:
+    """The loudness target in LUFS, or None for ``off`` (no normalisation)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    try:
+        lufs = float(value) if isinstance(value, str) else _number(value, "the loudness target")
+    except ValueError:
+        lufs = math.nan
+    if lufs not in LOUDNESS_TARGETS_LUFS:
+        offered = ", ".join(f"{t:g}" for t in LOUDNESS_TARGETS_LUFS)
+        raise InvalidSettingError(f"loudness '{value}' is not one of {offered} or off (LUFS)")
+    return lufs
+
+
+def sample_rate_hz(value: object) -> int:
+    """The output sample rate, one of :data:`SAMPLE_RATES_HZ`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in SAMPLE_RATES_HZ:
+        offered = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
+        raise InvalidSettingError(f"sample rate {value} Hz is not one of {offered}")
+    return value
+
+
+def pause_seconds(value: object) -> float:
+    """A pause's length: more than 0 and at most :data:`MAX_PAUSE_SECONDS`."""
+    secs = _number(value, "a pause")
+    if not 0 < secs <= MAX_PAUSE_SECONDS:
+        raise InvalidSettingError(f"a pause must be more than 0 and at most {MAX_PAUSE_SECONDS:g} seconds, not {secs:g}")
+    return secs
+
+
+def segment_seconds(value: object) -> float:
+    """The spoken length drafting aims a segment at."""
+    secs = _number(value, "the segment length")
+    if not MIN_SEGMENT_SECONDS <= secs <= MAX_SEGMENT_SECONDS:
+        raise InvalidSettingError(
+            f"segment length {secs:g} s is out of range ({MIN_SEGMENT_SECONDS:g} to {MAX_SEGMENT_SECONDS:g})")
+    return secs

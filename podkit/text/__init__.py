@@ -1,0 +1,1 @@
+"""Text in: reading a column, cleaning it, and turning it into speakable sentences."""
