@@ -16,16 +16,24 @@ from pathlib import Path
 from podkit.errors import InputError, OutputError, PodkitError, ScriptError
 
 
-def _describe(exc: OSError, path: Path) -> str:
+def describe_os_error(exc: OSError, path: str | os.PathLike[str], action: str = "write") -> str:
+    """The one-line message for an OSError on *path*: what failed, and why in plain words.
+
+    *action* is the verb ("read", "write", "create"); every module that turns an
+    OSError into a user's message calls this, so the wording is the same everywhere.
+    """
+    path = Path(path)
     if exc.errno == errno.ENOSPC:
         return f"no space left on the device while writing {path}"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write {path}: permission denied"
+        return f"cannot {action} {path}: permission denied"
     if exc.errno == errno.ENOENT:
-        return f"cannot write {path}: folder {path.parent} does not exist"
+        if action == "read":
+            return f"no such file: {path}"
+        return f"cannot {action} {path}: folder {path.parent} does not exist"
     if exc.errno == errno.EISDIR:
-        return f"cannot write {path}: it is a directory"
-    return f"cannot write {path}: {exc.strerror or exc}"
+        return f"cannot {action} {path}: it is a directory"
+    return f"cannot {action} {path}: {exc.strerror or exc}"
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:
@@ -57,7 +65,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
     except OSError as exc:
-        raise OutputError(_describe(exc, path)) from exc
+        raise OutputError(describe_os_error(exc, path)) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -70,7 +78,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp_path, path)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
-        raise OutputError(_describe(exc, path)) from exc
+        raise OutputError(describe_os_error(exc, path)) from exc
     except PodkitError as exc:
         tmp_path.unlink(missing_ok=True)
         # the user never sees the temporary name (an encoder failing on it, say)
