@@ -1,3 +1,64 @@
-"""podkit: turn a written commentary into a podcast episode, offline."""
+"""podkit: turn a written commentary into a podcast episode, offline.
+
+The library in three lines::
+
+    import podkit
+    drafted = podkit.draft("column.txt")                      # writes column.episode.md
+    podkit.render(drafted.path, podkit.RenderSettings(output=Path("column.mp3")))
+
+The names below are loaded on first use, so that ``import podkit`` (and the
+command line's start-up) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_PUBLIC = {
+    "draft": "podkit.api", "render": "podkit.api", "episode": "podkit.api", "say": "podkit.api",
+    "spoken": "podkit.api", "clean": "podkit.api", "check": "podkit.api", "dry_run": "podkit.api",
+    "load_script": "podkit.api", "demo": "podkit.api", "Drafted": "podkit.api",
+    "RenderSettings": "podkit.rendering.resolve", "Result": "podkit.rendering.run",
+    "Episode": "podkit.script", "Segment": "podkit.script", "Meta": "podkit.script",
+    "PodkitError": "podkit.errors", "InputError": "podkit.errors", "ScriptError": "podkit.errors",
+    "VoiceError": "podkit.errors", "InvalidSettingError": "podkit.errors", "UsageError": "podkit.errors",
+    "OutputExistsError": "podkit.errors", "EngineError": "podkit.errors", "AudioError": "podkit.errors",
+    "OutputError": "podkit.errors",
+}
+__all__ = [
+    "AudioError", "Drafted", "EngineError", "Episode", "InputError", "InvalidSettingError", "Meta",
+    "OutputError", "OutputExistsError", "PodkitError", "RenderSettings", "Result", "ScriptError", "Segment",
+    "UsageError", "VoiceError", "__version__", "check", "clean", "demo", "draft", "dry_run", "episode",
+    "load_script", "render", "say", "spoken",
+]
+
+if TYPE_CHECKING:
+    from podkit.api import Drafted, check, clean, demo, draft, dry_run, episode, load_script, render, say, spoken
+    from podkit.errors import (
+        AudioError,
+        EngineError,
+        InputError,
+        InvalidSettingError,
+        OutputError,
+        OutputExistsError,
+        PodkitError,
+        ScriptError,
+        UsageError,
+        VoiceError,
+    )
+    from podkit.rendering.resolve import RenderSettings
+    from podkit.rendering.run import Result
+    from podkit.script import Episode, Meta, Segment
+
+
+def __getattr__(name: str) -> Any:
+    """The public API, imported when first used (PEP 562)."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'podkit' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value

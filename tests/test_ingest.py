@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podkit.errors import InputError, NoContentError, PodkitError
-from podkit.text.article import Article, Block, Source, clean, quote_spans, read_source, segment
+from podkit.text.article import Article, Block, clean, quote_spans, segment
+from podkit.text.reading import Source, read_source
 
 BODY = [
     "The council voted on Tuesday to turn the old bus depot into four hundred homes, and the "

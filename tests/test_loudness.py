@@ -17,7 +17,8 @@ import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podkit.audio.loudness import Loudness, limit_true_peak, measure, normalize, true_peak_dbtp
+from podkit.audio.loudness import Loudness, measure, normalize
+from podkit.audio.true_peak import limit_true_peak, true_peak_dbtp
 
 RATE = 44100
 TARGETS = [-16.0, -19.0, -14.0, -23.0]

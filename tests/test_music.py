@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from podkit.audio import mixing as audio
-from podkit import api as pipeline
-from podkit.rendering import plan as render
+from podkit import api
+from podkit.rendering.resolve import RenderSettings
+from podkit.audio.ffmpeg import ffmpeg_exe
 
 from audiocheck import decode, ebur128
 
@@ -22,7 +24,7 @@ TONE = 440.0
 
 def make_audio(path: Path, source: str, seconds: float) -> Path:
     subprocess.run(
-        [audio.ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}",
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}",
          "-ac", "2", "-ar", "48000", str(path)],
         check=True,
     )
@@ -76,9 +78,9 @@ def rendered(tmp_path_factory):
     (d / "ep.episode.md").write_text(SCRIPT, encoding="utf-8")
     plain = d / "plain.episode.md"
     plain.write_text(SCRIPT.split("music:")[0] + "---" + SCRIPT.split("---", 2)[2], encoding="utf-8")
-    opts = render.Options(cache_dir=d / "cache", jobs=2, fmt="wav")
-    with_music = pipeline.render(d / "ep.episode.md", d / "ep.wav", opts)
-    without = pipeline.render(plain, d / "plain.wav", opts)
+    opts = RenderSettings(cache_dir=d / "cache", jobs=2, format="wav")
+    with_music = api.render(d / "ep.episode.md", replace(opts, output=d / "ep.wav"))
+    without = api.render(plain, replace(opts, output=d / "plain.wav"))
     return d, with_music, without
 
 
@@ -127,5 +129,5 @@ def test_missing_music_file_is_bad_input(tmp_path: Path):
     from podkit.errors import InputError
 
     with pytest.raises(InputError, match=r"music.intro file not found: .*bed.ogg"):
-        pipeline.render(tmp_path / "ep.episode.md", tmp_path / "x.wav", render.Options(cache_dir=tmp_path / "c", fmt="wav"))
+        api.render(tmp_path / "ep.episode.md", replace(RenderSettings(cache_dir=tmp_path / "c", format="wav"), output=tmp_path / "x.wav"))
     assert not (tmp_path / "x.wav").exists()

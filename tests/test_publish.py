@@ -31,6 +31,7 @@ from mutagen import flac, id3, mp4, oggopus, wave
 from audiocheck import ffprobe_or_skip
 from podkit import publish
 from podkit.errors import AudioError, InputError
+from podkit.publish import captions
 from podkit.publish import Chapter, Cue, EpisodeInfo, chapters_json, clean_tag, ffmetadata, mime_type, rss_item, show_notes, tag_audio, to_srt, to_vtt, validate_cover, write_sidecars
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -602,5 +603,5 @@ def test_caption_filling_is_textwraps(words: list[str], width: int) -> None:
     import textwrap
 
     text = " ".join(words)
-    assert publish._fill(words, width) == textwrap.wrap(text, width, break_on_hyphens=False,
+    assert captions._fill(words, width) == textwrap.wrap(text, width, break_on_hyphens=False,
                                                         break_long_words=False)

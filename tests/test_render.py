@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 import os
 import subprocess
@@ -14,8 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from audiocheck import check_episode, decode, ebur128, ffprobe_or_skip
-from podkit import api as pipeline
-from podkit.rendering import plan as render
+from podkit import api
+from podkit.rendering.resolve import RenderSettings
+from podkit.rendering.plan import plan
+from podkit.text.sentences import split_sentences
 from podkit import script
 from podkit.cli import app
 
@@ -63,12 +67,12 @@ def test_demo_end_to_end(tmp_path: Path):
     result = CliRunner().invoke(app, ["demo", "-o", str(out), "--quiet"], env={"PODKIT_CACHE_DIR": str(tmp_path / "cache")})
     assert result.exit_code == 0, result.output
     mp3 = out / "night-buses.mp3"
-    ep = pipeline.load_script(out / "night-buses.episode.md")
+    ep = api.load_script(out / "night-buses.episode.md")
     info = mutagen.mp3.MP3(mp3).info
     assert info.sample_rate == 44100 and info.channels == 1 and info.bitrate == 96000
     # length matches the script: its words at its rate, plus pauses (within 25%)
     words = ep.words
-    expected = words / ep.meta.rate * 60
+    expected = words / ep.meta.words_per_minute * 60
     assert info.length == pytest.approx(expected, rel=0.25)
     samples = decode(mp3)
     assert np.sqrt(np.mean(samples**2)) > 0.02
@@ -81,8 +85,8 @@ def test_demo_end_to_end(tmp_path: Path):
 
 
 def test_render_checks_audio_and_chapters(short_script: Path, tmp_path: Path):
-    opts = render.Options(cache_dir=tmp_path / "cache", jobs=2)
-    result = pipeline.render(short_script, tmp_path / "out.mp3", opts)
+    opts = RenderSettings(cache_dir=tmp_path / "cache", jobs=2)
+    result = api.render(short_script, replace(opts, output=tmp_path / "out.mp3"))
     check_episode(tmp_path / "out.mp3", result)
     assert [c.title for c in result.chapters] == ["Hello", "The point", "More detail", "Goodbye"]
     assert result.rendered == ("intro", "point", "detail", "outro")
@@ -103,21 +107,21 @@ def test_render_checks_audio_and_chapters(short_script: Path, tmp_path: Path):
 
 def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
     cache = tmp_path / "cache"
-    opts = render.Options(cache_dir=cache, jobs=2)
-    first = pipeline.render(short_script, tmp_path / "a.mp3", opts)
-    again = pipeline.render(short_script, tmp_path / "a.mp3", opts)
+    opts = RenderSettings(cache_dir=cache, jobs=2)
+    first = api.render(short_script, replace(opts, output=tmp_path / "a.mp3"))
+    again = api.render(short_script, replace(opts, output=tmp_path / "a.mp3"))
     assert again.rendered == () and len(again.reused) == 4
     edited = short_script.read_text().replace("A third segment", "A third and longer segment")
     short_script.write_text(edited)
-    dry = pipeline.plan(short_script, opts)
+    dry = api.dry_run(short_script, opts)
     assert [j.id for j in dry.to_render] == ["detail"]
     sentences = lambda: sorted(p.stem for p in (cache / "v1" / "utt").rglob("*.json"))  # noqa: E731
     before = sentences()
-    warm = pipeline.render(short_script, tmp_path / "a.mp3", opts)
+    warm = api.render(short_script, replace(opts, output=tmp_path / "a.mp3"))
     assert warm.rendered == ("detail",)
     # of that segment, only the edited sentence was spoken again
     assert len(set(sentences()) - set(before)) == 1
-    cold = pipeline.render(short_script, tmp_path / "cold.mp3", render.Options(cache_dir=tmp_path / "cold-cache", jobs=1))
+    cold = api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "cold-cache", jobs=1), output=tmp_path / "cold.mp3"))
     assert warm.duration_ms > first.duration_ms
     # the same episode whatever the number of jobs (2 then 1 here): podkit speaks with
     # eSpeak's pitch flutter off, so every segment has the same length wherever it is
@@ -131,16 +135,16 @@ def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
 
 def test_damaged_cache_entry_is_rerendered(short_script: Path, tmp_path: Path):
     cache = tmp_path / "cache"
-    opts = render.Options(cache_dir=cache, jobs=1, fmt="wav")
-    first = pipeline.render(short_script, tmp_path / "x.wav", opts)
+    opts = RenderSettings(cache_dir=cache, jobs=1, format="wav")
+    first = api.render(short_script, replace(opts, output=tmp_path / "x.wav"))
     victim = next((cache / "v1" / "pcm").rglob("*.data"))
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
-    damaged = next(j.id for j in pipeline.plan(short_script, opts).jobs if j.key == victim.stem)
-    plan = pipeline.plan(short_script, opts)  # the size still matches: only the checksum can tell
+    damaged = next(j.id for j in api.dry_run(short_script, opts).jobs if j.key == victim.stem)
+    plan = api.dry_run(short_script, opts)  # the size still matches: only the checksum can tell
     assert [j.id for j in plan.to_render] == [damaged]
-    second = pipeline.render(short_script, tmp_path / "y.wav", opts)
+    second = api.render(short_script, replace(opts, output=tmp_path / "y.wav"))
     assert second.rendered == (damaged,)
     assert second.duration_ms == first.duration_ms
     check_episode(tmp_path / "y.wav", second)
@@ -148,9 +152,9 @@ def test_damaged_cache_entry_is_rerendered(short_script: Path, tmp_path: Path):
 
 @pytest.mark.parametrize("fmt", ["m4a", "opus", "flac", "wav"])
 def test_other_formats(short_script: Path, tmp_path: Path, fmt: str):
-    opts = render.Options(cache_dir=tmp_path / "cache", jobs=2, fmt=fmt)
+    opts = RenderSettings(cache_dir=tmp_path / "cache", jobs=2, format=fmt)
     out = tmp_path / f"ep.{fmt}"
-    result = pipeline.render(short_script, out, opts)
+    result = api.render(short_script, replace(opts, output=out))
     check_episode(out, result)
     ffprobe = ffprobe_or_skip()
     probed = json.loads(subprocess.run([ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(out)],
@@ -161,16 +165,16 @@ def test_other_formats(short_script: Path, tmp_path: Path, fmt: str):
 def test_loudness_targets_and_off(short_script: Path, tmp_path: Path):
     for target in (-19.0, -23.0):
         out = tmp_path / f"t{int(-target)}.wav"
-        pipeline.render(short_script, out, render.Options(cache_dir=tmp_path / "c", jobs=2, fmt="wav", loudness=target))
+        api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "c", jobs=2, format="wav", loudness=target), output=out))
         integrated, peak = ebur128(out)
         assert integrated == pytest.approx(target, abs=0.5) and peak <= -1.0
     off = tmp_path / "off.wav"
-    pipeline.render(short_script, off, render.Options(cache_dir=tmp_path / "c", jobs=2, fmt="wav", loudness=None))
+    api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "c", jobs=2, format="wav", loudness=None), output=off))
     assert ebur128(off)[0] < -18.0  # eSpeak's own level, untouched
 
 
 def test_split_sentences_keeps_abbreviations():
-    assert render.split_sentences("Dr. Smith met Mr. J. Jones at 3 p.m. today. Then he left! Really?") == [
+    assert split_sentences("Dr. Smith met Mr. J. Jones at 3 p.m. today. Then he left! Really?") == [
         "Dr. Smith met Mr. J. Jones at 3 p.m. today.", "Then he left!", "Really?"]
 
 
@@ -180,7 +184,7 @@ def test_voice_override_and_unknown_voice(short_script: Path, tmp_path: Path):
     bad = short_script.read_text().replace("quote: en-us+f3", "quote: en-us+nope")
     short_script.write_text(bad)
     with pytest.raises(ScriptError, match=r"short.episode.md:8: unknown voice 'en-us\+nope'; did you mean"):
-        pipeline.render(short_script, tmp_path / "x.mp3", render.Options(cache_dir=tmp_path / "c"))
+        api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "c"), output=tmp_path / "x.mp3"))
     assert not (tmp_path / "x.mp3").exists()
     ep = script.parse(SCRIPT)
     assert ep.meta.voice_for("quote") == "en-us+f3"
@@ -189,10 +193,10 @@ def test_voice_override_and_unknown_voice(short_script: Path, tmp_path: Path):
 def test_cue_words_follow_the_script_when_the_audio_is_reused(short_script: Path, tmp_path: Path):
     """Renaming a voice keeps the sound (same voice id), so the audio comes from the
     cache; the transcript must still show the new speaker label."""
-    opts = render.Options(cache_dir=tmp_path / "cache", jobs=1, fmt="wav")
-    pipeline.render(short_script, tmp_path / "a.wav", opts)
+    opts = RenderSettings(cache_dir=tmp_path / "cache", jobs=1, format="wav")
+    api.render(short_script, replace(opts, output=tmp_path / "a.wav"))
     short_script.write_text(SCRIPT.replace("quote: en-us+f3", "guest: en-us+f3").replace("[voice quote]", "[voice guest]"))
-    again = pipeline.render(short_script, tmp_path / "a.wav", opts)
+    again = api.render(short_script, replace(opts, output=tmp_path / "a.wav"))
     assert again.rendered == ()
     assert next(c for c in again.cues if "Keep it short" in c.text).speaker == "Guest"
 
@@ -200,13 +204,13 @@ def test_cue_words_follow_the_script_when_the_audio_is_reused(short_script: Path
 def test_damaged_mp3_frames_are_found_while_rendering(short_script: Path, tmp_path: Path):
     """render checks the reused entries' checksums while its workers run: a damaged one is made again."""
     cache = tmp_path / "cache"
-    opts = render.Options(cache_dir=cache, jobs=1)
-    first = pipeline.render(short_script, tmp_path / "x.mp3", opts)
+    opts = RenderSettings(cache_dir=cache, jobs=1)
+    first = api.render(short_script, replace(opts, output=tmp_path / "x.mp3"))
     victim = next((cache / "v1" / "mp3").rglob("*.data"))
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
-    second = pipeline.render(short_script, tmp_path / "y.mp3", opts)
+    second = api.render(short_script, replace(opts, output=tmp_path / "y.mp3"))
     assert len(second.rendered) == 1 and second.rendered[0] not in second.reused
     assert second.duration_ms == first.duration_ms
     assert (tmp_path / "y.mp3").read_bytes() == (tmp_path / "x.mp3").read_bytes()
@@ -232,7 +236,7 @@ def test_long_segment_is_encoded_in_pieces_cut_in_silence(tmp_path: Path):
     path = tmp_path / "long.episode.md"
     path.write_text(LONG_SEGMENT, encoding="utf-8")
     cache = tmp_path / "cache"
-    result = pipeline.render(path, tmp_path / "long.mp3", render.Options(cache_dir=cache, jobs=1))
+    result = api.render(path, replace(RenderSettings(cache_dir=cache, jobs=1), output=tmp_path / "long.mp3"))
     assert 150_000 < result.duration_ms < 210_000
     meta = json.loads(next((cache / "v1" / "mp3").rglob("*.json")).read_text())
     assert len(meta["pieces"]) == 3 and sum(n for _, n in meta["pieces"]) == meta["frames"]
@@ -249,20 +253,20 @@ def test_plan_reuses_the_normalised_text_of_segments_it_has_seen(short_script: P
                                                                  monkeypatch: pytest.MonkeyPatch):
     from podkit.text import speech
 
-    opts = render.Options(cache_dir=tmp_path / "cache", jobs=1)
-    episode = pipeline.load_script(short_script)
-    first = render.plan(episode, opts, remember=True)
-    assert not render.plan(pipeline.load_script(short_script), opts).cached  # nothing rendered yet
+    opts = RenderSettings(cache_dir=tmp_path / "cache", jobs=1)
+    episode = api.load_script(short_script)
+    first = plan(api.prepare(episode, opts), remember=True)
+    assert not plan(api.prepare(short_script, opts)).cached  # nothing rendered yet
 
     def refuse(*args, **kwargs):
         raise AssertionError("normalised again")
 
     monkeypatch.setattr(speech, "normalize", refuse)
-    again = render.plan(episode, opts)
+    again = plan(api.prepare(episode, opts))
     assert [j.key for j in again.jobs] == [j.key for j in first.jobs]
     edited = script.parse(SCRIPT.replace("A third segment", "A third and longer segment"))
     with pytest.raises(AssertionError, match="normalised again"):
-        render.plan(edited, opts)  # a changed segment is normalised afresh
+        plan(api.prepare(edited, opts))  # a changed segment is normalised afresh
 
 
 def test_bad_mp3_bitrate_is_one_line_before_any_work(short_script: Path, tmp_path: Path):
@@ -279,12 +283,14 @@ def test_a_worker_starts_light(tmp_path: Path):
     main = tmp_path / "main_script.py"  # a main module with a file, as the `podkit` script is
     main.write_text(
         "import sys, typer\n"
-        "from podkit.rendering import plan as render, workers\n"
+        "import fakes\n"
+        "from podkit.rendering import segment, workers\n"
         "if __name__ == '__main__':\n"
         "    got = []\n"
         "    task = workers.Task('t', (['typer', 'scipy', 'pyloudnorm', 'numpy'],), 60.0)\n"
-        "    workers.run('fakes:loaded', [task], jobs=1, on_result=lambda t, r: got.append(r))\n"
-        "    render.worker_init()\n"
+        "    workers.run(workers.Role(fakes.start_nothing, fakes.loaded), [task], jobs=1,\n"
+        "                on_result=lambda t, r: got.append(r))\n"
+        "    segment.start_worker()\n"
         "    print(got[0], [m for m in ('scipy', 'pyloudnorm') if m in sys.modules])\n",
         encoding="utf-8",
     )

@@ -5,6 +5,8 @@ file names no shell would survive.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import builtins
 import collections
 import io
@@ -22,12 +24,13 @@ from conftest import PODKIT, script_text, snapshot
 from fakes import read_log
 from typer.testing import CliRunner
 
-from podkit import api as pipeline
+from podkit import api
+from podkit.rendering.resolve import RenderSettings
 from podkit import script
 from podkit.rendering.cache import LAYOUT, Cache
 from podkit.cli import app
 from podkit.errors import EngineError, ExitStatus
-from podkit.rendering.plan import Options
+from podkit.rendering.resolve import RenderSettings
 
 runner = CliRunner()
 
@@ -220,7 +223,7 @@ def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
     # nothing at the destination, no damaged cache entry
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "ep.episode.md", "first.log"]
     _assert_cache_sound(cache)
-    finished = len(pipeline.plan(tmp_path / "ep.episode.md", Options(cache_dir=cache)).cached)
+    finished = len(api.dry_run(tmp_path / "ep.episode.md", RenderSettings(cache_dir=cache)).cached)
     assert 1 <= finished < SEGMENTS
     # what kill -9 during assembly leaves (the window is too short to hit on purpose),
     # and the temporary file of a render still running, which must be left alone
@@ -275,22 +278,23 @@ def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_e
     path = tmp_path / "ep.episode.md"
     path.write_text(text)
     line = text.splitlines().index("## Part 2 {#s2}") + 1
-    options = Options(fmt="wav", jobs=2, cache_dir=tmp_path / "cache", timeout_base=2.0, timeout_per_word=0.5)
-    limit = options.timeout_base + options.timeout_per_word * 2  # "Will HANG."
+    options = RenderSettings(format="wav", jobs=2, cache_dir=tmp_path / "cache", timeout_base_seconds=2.0, timeout_per_word_seconds=0.5)
+    limit = options.timeout_base_seconds + options.timeout_per_word_seconds * 2  # "Will HANG."
     t0 = time.monotonic()
     with pytest.raises(EngineError) as info:
-        pipeline.render(path, tmp_path / "ep.wav", options)
+        api.render(path, replace(options, output=tmp_path / "ep.wav"))
     elapsed = time.monotonic() - t0
     assert str(info.value) == (f"segment 's2' (line {line}): the speech engine hung "
                                f"(stopped after {limit:.0f} s), also on retry in a fresh worker")
     assert info.value.exit_status == ExitStatus.ERROR
     assert 2 * limit <= elapsed < 2 * limit + 60
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "ep.episode.md"]
-    plan = pipeline.plan(path, options)
+    plan = api.dry_run(path, options)
     assert [j.id for j in plan.jobs if j.key in plan.cached] == ["s1"]
 
 
 def test_workers_retry_a_hung_task_once_in_a_fresh_worker(tmp_path, fake_engine, monkeypatch):
+    import fakes
     from podkit.rendering import workers
 
     fake_log = tmp_path / "engine.log"
@@ -300,7 +304,7 @@ def test_workers_retry_a_hung_task_once_in_a_fresh_worker(tmp_path, fake_engine,
     done: dict[str, int] = {}
     t0 = time.monotonic()
     with pytest.raises(EngineError) as info:
-        workers.run("fakes:speak", tasks, jobs=2, on_result=lambda t, pid: done.setdefault(t.key, pid))
+        workers.run(workers.Role(fakes.worker_init, fakes.speak), tasks, jobs=2, on_result=lambda t, pid: done.setdefault(t.key, pid))
     assert str(info.value) == "task b: the speech engine hung (stopped after 2 s), also on retry in a fresh worker"
     assert time.monotonic() - t0 >= 3.0
     calls = read_log(fake_log)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from podkit import script
 from podkit.errors import ScriptError
+from podkit.settings import MAX_PAUSE_SECONDS
 
 EXAMPLE = """\
 ---
@@ -78,7 +79,7 @@ def test_write_then_parse_is_identity_on_example():
         ("---\nshow: x\ntitle: y\ntitel: z\n---\n## a\nhi\n", 4, "unknown front-matter key 'titel'; did you mean 'title'?"),
         ("---\nshow: [x\n---\n## a\nhi\n", 2, "front matter is not valid YAML: expected ',' or ']', but got '<stream end>'"),
         ("---\ntitle: y\n---\n## a\nhi\n", 1, "'show' is required in the front matter"),
-        ("---\nshow: x\ntitle: y\nrate: 5000\n---\n## a\nhi\n", 4, "'rate' (words per minute) must be between 80 and 450, not 5000"),
+        ("---\nshow: x\ntitle: y\nrate: 5000\n---\n## a\nhi\n", 4, "rate 5000 words per minute is out of range (80 to 450)"),
         ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause -1s]\n", 6, "a pause must be more than 0 and at most 30 seconds, not -1"),
         ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause 90s]\n", 6, "a pause must be more than 0 and at most 30 seconds, not 90"),
         ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause soon]\n", 6, "expected a pause like [pause 1.5s] or [pause 500ms], got [pause soon]"),
@@ -122,10 +123,10 @@ voice_names = st.sampled_from(["quote", "aside"])
 spans = st.builds(script.Span, sentences, st.one_of(st.none(), voice_names))
 pauses = st.builds(script.Pause, st.integers(1, 30000).map(lambda ms: ms / 1000))
 paragraphs = st.lists(st.one_of(spans, spans, pauses), min_size=1, max_size=5).map(
-    lambda items: script.Paragraph(script._canonical(items))
+    lambda items: script.Paragraph(script.canonical_items(items))
 ).filter(
     lambda p: any(isinstance(i, script.Span) for i in p.items)
-    and all(i.seconds <= script.MAX_PAUSE for i in p.items if isinstance(i, script.Pause))
+    and all(i.seconds <= MAX_PAUSE_SECONDS for i in p.items if isinstance(i, script.Pause))
 )
 ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 plain = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30).map(
@@ -145,7 +146,7 @@ def episodes(draw):
         title=draw(plain),
         author=draw(st.one_of(st.none(), plain)),
         date=draw(st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)))),
-        rate=draw(st.integers(80, 450)),
+        words_per_minute=draw(st.integers(80, 450)),
         paragraph_pause=draw(st.sampled_from([0.0, 0.25, 0.6, 2.0])),
         voices={"quote": "en-us+f3", "aside": "en-gb"},
         pronounce=draw(st.dictionaries(st.from_regex(r"[A-Za-z]{1,10}", fullmatch=True), plain, max_size=3)),

@@ -1,1 +1,13 @@
-"""Audio: the speech engine, loudness, MP3 frames, mixing and encoding."""
+"""Audio: the speech engine, loudness, mixing and encoding.
+
+Callers import the module they need, which keeps each process's start-up light
+(the parent imports the engine to check voices without loading numpy or pydub):
+
+* :mod:`podkit.audio.engine`: pyttsx3 / eSpeak NG; voices, ``Engine.synthesize`` -> ``Speech``;
+* :mod:`podkit.audio.loudness`: BS.1770 loudness, ``measure`` and ``normalize``;
+* :mod:`podkit.audio.true_peak`: oversampled true peak and the look-ahead limiter;
+* :mod:`podkit.audio.mixing`: ``Clip``, PCM helpers, speech joined with pauses, music beds and stings;
+* :mod:`podkit.audio.encode`: MP3 by LAME, the other formats through ffmpeg;
+* :mod:`podkit.audio.ffmpeg`: finding and running the ffmpeg binary;
+* :mod:`podkit.audio.mp3`: facts about MP3 frames (pure Python).
+"""

@@ -23,30 +23,39 @@ every one):
 5. The driver prints ``Audio saved to ...`` on stdout: it is swallowed; the WAV
    is read with its real header (22050 Hz mono 16-bit on eSpeak).
 6. Forking a process that has used pyttsx3 hangs the child: parallel rendering
-   uses spawned workers (see :mod:`podkit.workers`).
+   uses spawned workers (see :mod:`podkit.rendering.workers`).
+
+pyttsx3 and eSpeak NG are loaded by the first call that needs them (a voice
+check, the voice list, a synthesis), not on import: pyttsx3 can only be imported
+once eSpeak NG has been made visible to it, and importing this module stays cheap
+for the parent process and for every spawned worker.
 """
 
 from __future__ import annotations
 
+import array
 import atexit
 import contextlib
 import ctypes
 import difflib
+import hashlib
 import io
 import os
+import shutil
 import sys
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+from podkit.audio.ffmpeg import file_argument, run_ffmpeg
 from podkit.errors import EngineError, VoiceError
-
-DEFAULT_VOICE = "en-us"
-DEFAULT_RATE = 170
-MIN_RATE, MAX_RATE = 80, 450
+from podkit.settings import DEFAULT_VOICE, DEFAULT_WORDS_PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -61,14 +70,15 @@ class Voice:
 
 @dataclass(frozen=True)
 class Speech:
-    """Synthesised audio: 16-bit mono PCM bytes at ``rate`` Hz."""
+    """Synthesised audio: 16-bit mono PCM bytes at ``sample_rate_hz``."""
 
     pcm: bytes
-    rate: int
+    sample_rate_hz: int
 
     @property
     def seconds(self) -> float:
-        return len(self.pcm) / 2 / self.rate
+        """How long the speech lasts."""
+        return len(self.pcm) / 2 / self.sample_rate_hz
 
 
 #: Prefix of podkit's steady-pitch voice variants (see :func:`_steady_data`).
@@ -84,7 +94,7 @@ def _load_backend() -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
-        import espeakng_loader
+        import espeakng_loader  # noqa: PLC0415  (start-up: 20 ms, Linux only, needed once eSpeak is)
     except ImportError:  # pragma: no cover - fall back to a system eSpeak NG
         return
     ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
@@ -107,10 +117,7 @@ def _steady_data(source: Path) -> Path | None:
     a one-segment re-render lines up with a cold render.  Built once per eSpeak
     data folder in the user cache; None when that cannot be written.
     """
-    import hashlib
-    import shutil
-
-    import platformdirs
+    import platformdirs  # noqa: PLC0415  (start-up: 15 ms; only the first process to load eSpeak needs it)
 
     if not (source / "voices" / "!v").is_dir():
         return None
@@ -173,22 +180,21 @@ def _engine_voice(voice: str) -> str:
 
 def engine_version() -> str:
     """Everything about the engine that changes its sound (for cache keys)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415  (start-up: 25 ms; workers never need it)
 
     _load_backend()
     parts = [sys.platform, f"steady={_steady_active}"]
     for dist in ("pyttsx3", "espeakng-loader"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             parts.append(f"{dist}={version(dist)}")
-        except PackageNotFoundError:
-            pass
     return ";".join(parts)
 
 
-def _pyttsx3():
+def _pyttsx3() -> ModuleType:
+    """pyttsx3, imported once eSpeak NG is visible to it."""
     _load_backend()
     try:
-        import pyttsx3
+        import pyttsx3  # noqa: PLC0415  (start-up: loads eSpeak NG, which _load_backend must find first)
     except Exception as exc:  # RuntimeError when no eSpeak library is found
         raise EngineError(f"the speech engine could not start: {exc}") from exc
     return pyttsx3
@@ -263,15 +269,9 @@ def check_voice(voice: str) -> str:
     raise VoiceError(f"unknown voice '{voice}'{hint}")
 
 
-def check_rate(rate: float) -> int:
-    if not (MIN_RATE <= rate <= MAX_RATE):
-        raise VoiceError(f"rate {rate:g} words per minute is out of range ({MIN_RATE} to {MAX_RATE})")
-    return int(round(rate))
-
-
 #: Set by the driver's end-of-utterance notification (see Engine._on_finished).
 _utterance_done = threading.Event()
-#: The voice and rate last given to the one pyttsx3 engine of this process.
+#: The voice and words per minute last given to the one pyttsx3 engine of this process.
 _settings: dict[str, tuple[str, int]] = {}
 
 
@@ -286,13 +286,14 @@ class _DriverClock:
 
 
 @cache
-def _open():
+def _open() -> Any:
+    """The process's one pyttsx3 engine, with the eSpeak driver's clock replaced."""
     pyttsx3 = _pyttsx3()
     with contextlib.suppress(ImportError, AttributeError):
-        from pyttsx3.drivers import espeak as _driver
+        from pyttsx3.drivers import espeak  # noqa: PLC0415  (start-up: pyttsx3's driver loads eSpeak NG)
 
-        if hasattr(_driver, "time"):
-            _driver.time = _DriverClock
+        if hasattr(espeak, "time"):
+            espeak.time = _DriverClock
     try:
         engine = pyttsx3.init()
     except Exception as exc:
@@ -301,7 +302,7 @@ def _open():
     return engine
 
 
-def _release(engine) -> None:
+def _release(engine: Any) -> None:
     """Let the driver go while the interpreter is whole: pyttsx3's finaliser, run
     during shutdown, printed "Exception ignored in DriverProxy.__del__"."""
     with contextlib.suppress(Exception):
@@ -319,58 +320,48 @@ def _wait_idle(timeout: float = 10.0) -> None:
     must be applied before the text (trap 4). ``espeak_Synchronize`` waits for
     the same thing but polls every 20 ms.
     """
-    import time
-
-    try:
-        from pyttsx3.drivers import _espeak
-    except Exception:  # macOS / Windows: another driver, and no eSpeak library to load
+    binding = _espeak_binding()
+    if binding is None:  # macOS / Windows: another driver, and no eSpeak library to load
         return
     deadline = time.monotonic() + timeout
-    while _espeak.IsPlaying() and time.monotonic() < deadline:
+    while binding.IsPlaying() and time.monotonic() < deadline:
         time.sleep(0.0005)
-    if _espeak.IsPlaying():
-        _drain()
+    if binding.IsPlaying():
+        with contextlib.suppress(Exception):
+            binding.Synchronize()  # wait until eSpeak has really finished (trap 1)
 
 
-def _drain() -> None:
-    """Wait until eSpeak has really finished (trap 1)."""
-    with contextlib.suppress(Exception):
-        from pyttsx3.drivers import _espeak
-
-        _espeak.Synchronize()
+@cache
+def _espeak_binding() -> ModuleType | None:
+    """pyttsx3's ctypes binding of the eSpeak NG library, or None where another driver speaks."""
+    try:
+        from pyttsx3.drivers import _espeak  # noqa: PLC0415  (start-up: importing it loads eSpeak NG)
+    except Exception:
+        return None
+    return _espeak
 
 
 def _read_wav(path: Path) -> Speech:
+    """The utterance the driver saved at *path*, as 16-bit mono PCM."""
     try:
-        return _read_pcm_wav(path)
+        return _read_pcm_wav(path.read_bytes())
     except (wave.Error, EOFError):
         # macOS's driver saves AIFF whatever the name says: let ffmpeg make it WAV
-        import subprocess
-
-        import imageio_ffmpeg
-
-        wav = path.with_suffix(".pcm.wav")
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(path), "-ac", "1",
-                        "-c:a", "pcm_s16le", str(wav)], check=True, capture_output=True)
-        try:
-            return _read_pcm_wav(wav)
-        finally:
-            wav.unlink(missing_ok=True)
+        args = ["-i", file_argument(path), "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
+        return _read_pcm_wav(run_ffmpeg(args, what=str(path)))
 
 
-def _read_pcm_wav(path: Path) -> Speech:
-    with wave.open(str(path), "rb") as w:
+def _read_pcm_wav(wav: bytes) -> Speech:
+    with wave.open(io.BytesIO(wav), "rb") as w:
         if w.getsampwidth() != 2:
             raise EngineError(f"the engine wrote {8 * w.getsampwidth()}-bit audio; 16-bit was expected")
         frames = w.readframes(w.getnframes())
         channels = w.getnchannels()
-        rate = w.getframerate()
+        sample_rate_hz = w.getframerate()
     if channels != 1:
-        import array
-
         samples = array.array("h", frames)
         frames = samples[::channels].tobytes()
-    return Speech(frames, rate)
+    return Speech(frames, sample_rate_hz)
 
 
 class Engine:
@@ -386,39 +377,44 @@ class Engine:
         self._engine.connect("finished-utterance", self._on_finished)
         # trap 4 at start-up: the first utterance of a new engine sometimes keeps the
         # driver's initial rate (200) whatever was set; one short utterance settles it
-        self.synthesize("Ready.")
+        self.synthesize("Ready.", voice=DEFAULT_VOICE, words_per_minute=DEFAULT_WORDS_PER_MINUTE)
         _settings.clear()  # and the next utterance sets its voice and rate again
 
     def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
         if completed:  # the driver also reports stops as unfinished utterances
             self._finished.set()
 
-    def synthesize(self, text: str, *, voice: str = DEFAULT_VOICE, rate: int = DEFAULT_RATE) -> Speech:
-        """Speak *text* with *voice* at *rate* words per minute and return the audio."""
+    def synthesize(self, text: str, *, voice: str, words_per_minute: int) -> Speech:
+        """Speak *text* with *voice* at *words_per_minute* and return the audio.
+
+        The voice is checked here (pyttsx3 would silently keep the previous one,
+        trap 3); *words_per_minute* was checked when the render was resolved
+        (:func:`podkit.settings.words_per_minute`).
+        """
         check_voice(voice)
-        rate = check_rate(rate)
         text = " ".join(text.split())
         if not text:
             raise EngineError("nothing to synthesise: the text is empty")
         # Rarely (1 utterance in a few hundred here) the driver writes its WAV with
         # no samples: its callback dropped them. Such an utterance is spoken again.
         for _ in range(3):
-            speech = self._utter(text, voice, rate)
+            speech = self._utter(text, voice, words_per_minute)
             if speech is not None:
                 return speech
         raise EngineError("the speech engine wrote no audio for an utterance, three times")
 
-    def _utter(self, text: str, voice: str, rate: int) -> Speech | None:
+    def _utter(self, text: str, voice: str, words_per_minute: int) -> Speech | None:
+        """One utterance through the driver, or None when it wrote no samples."""
         self._count += 1
         out = self._tmp / f"u{self._count}.wav"
         eng = self._engine
         sink = io.StringIO()
         try:
             with contextlib.redirect_stdout(sink):  # trap 5: "Audio saved to ..."
-                if _settings.get("now") != (voice, rate):
+                if _settings.get("now") != (voice, words_per_minute):
                     eng.setProperty("voice", _engine_voice(voice))
-                    eng.setProperty("rate", rate)  # trap 4: applied late unless ...
-                    _settings["now"] = (voice, rate)
+                    eng.setProperty("rate", words_per_minute)  # trap 4: applied late unless ...
+                    _settings["now"] = (voice, words_per_minute)
                 _wait_idle()  # ... eSpeak has drained before the text is queued
                 self._finished.clear()
                 eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait
@@ -440,6 +436,5 @@ class Engine:
             out.unlink(missing_ok=True)
 
     def close(self) -> None:
-        import shutil
-
+        """Remove the engine's scratch folder (the pyttsx3 engine lives as long as the process)."""
         shutil.rmtree(self._tmp, ignore_errors=True)

@@ -32,8 +32,9 @@ def kbps(bitrate: str, sample_rate: int) -> int:
     digits = bitrate.removesuffix("k")
     value = int(digits) if digits.isdigit() else 0
     if value not in allowed:
-        raise InputError(f"{bitrate} is not an MP3 bitrate at {sample_rate} Hz; use one of "
-                         + ", ".join(f"{b}k" for b in allowed))
+        raise InputError(
+            f"{bitrate} is not an MP3 bitrate at {sample_rate} Hz; use one of " + ", ".join(f"{b}k" for b in allowed)
+        )
     return value
 
 

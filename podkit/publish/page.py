@@ -11,14 +11,13 @@ import base64
 import bisect
 from collections.abc import Sequence
 from html import escape
-from pathlib import Path
 from string import Template
 from urllib.parse import quote
 
-from podkit.publish import Chapter, Cue, EpisodeInfo, clean_tag, stamp, validate_cover
+from podkit.publish.cover import read_cover
+from podkit.publish.model import Chapter, Cue, EpisodeInfo, clean_tag, stamp
 
-_CSP = ("default-src 'none'; media-src 'self'; img-src data:; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+_CSP = "default-src 'none'; media-src 'self'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 # The script only reads data-start/data-end attributes: the page stays readable
 # (and the transcript complete) without JavaScript.
@@ -125,18 +124,8 @@ $byline</div>
 </header>
 <audio id="player" controls preload="metadata" src="$audio"></audio>
 $description
-<nav aria-labelledby="chapters-heading">
-<h2 id="chapters-heading">Chapters</h2>
-<ol id="chapters">
 $chapters
-</ol>
-</nav>
-<section aria-labelledby="transcript-heading">
-<h2 id="transcript-heading">Transcript</h2>
-<div id="transcript">
 $transcript
-</div>
-</section>
 $credit
 <script>$script</script>
 </body>
@@ -146,6 +135,14 @@ $credit
 
 def _attr_time(ms: int) -> str:
     return f"{ms / 1000:.3f}"
+
+
+def _landmark(element: str, name: str, heading: str, container: str, body: str) -> str:
+    """A headed page region (``<nav>``, ``<section>``) around the list or text with id *name*."""
+    return (
+        f'<{element} aria-labelledby="{name}-heading">\n<h2 id="{name}-heading">{heading}</h2>\n'
+        f'<{container} id="{name}">\n{body}\n</{container}>\n</{element}>'
+    )
 
 
 def _cue_html(cue: Cue, label: bool) -> str:
@@ -158,8 +155,10 @@ def _cue_html(cue: Cue, label: bool) -> str:
         extra = f' title="{speaker}"'
         if label:
             text = f'<span class="speaker">{speaker}:</span> {text}'
-    return (f'<span class="{cls}" data-start="{_attr_time(cue.start_ms)}" '
-            f'data-end="{_attr_time(cue.end_ms)}"{extra}>{text}</span>')
+    return (
+        f'<span class="{cls}" data-start="{_attr_time(cue.start_ms)}" '
+        f'data-end="{_attr_time(cue.end_ms)}"{extra}>{text}</span>'
+    )
 
 
 def _transcript(chapters: Sequence[Chapter], cues: Sequence[Cue]) -> str:
@@ -181,8 +180,7 @@ def _transcript(chapters: Sequence[Chapter], cues: Sequence[Cue]) -> str:
     return "\n".join(out)
 
 
-def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[Cue], *,
-                audio_name: str) -> str:
+def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[Cue], *, audio_name: str) -> str:
     """The episode page as HTML text; *audio_name* is relative to the page.
 
     The audio element gets no MIME type: browsers sniff the file, while a type
@@ -190,8 +188,8 @@ def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[C
     """
     cover = ""
     if info.cover is not None:
-        kind = validate_cover(info.cover)
-        data = base64.b64encode(Path(info.cover).read_bytes()).decode("ascii")
+        kind, image = read_cover(info.cover)
+        data = base64.b64encode(image).decode("ascii")
         cover = f'<img src="data:{kind};base64,{data}" alt="">\n'
     byline = []
     if info.author and clean_tag(info.author):
@@ -201,7 +199,9 @@ def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[C
     chapter_items = "\n".join(
         f'<li><button type="button" class="chapter" data-start="{_attr_time(ch.start_ms)}" '
         f'data-end="{_attr_time(ch.end_ms)}"><span class="time">{stamp(ch.start_ms)}</span>'
-        f"{escape(clean_tag(ch.title))}</button></li>" for ch in chapters)
+        f"{escape(clean_tag(ch.title))}</button></li>"
+        for ch in chapters
+    )
     description = clean_tag(info.description or "")
     credit = clean_tag(info.credit or "")
     return _PAGE.substitute(
@@ -213,9 +213,8 @@ def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[C
         byline=f'<p class="byline">{" · ".join(byline)}</p>\n' if byline else "",
         audio=escape(quote(audio_name)),
         description=f'<p class="description">{escape(description)}</p>' if description else "",
-        chapters=chapter_items,
-        transcript=_transcript(chapters, cues),
+        chapters=_landmark("nav", "chapters", "Chapters", "ol", chapter_items),
+        transcript=_landmark("section", "transcript", "Transcript", "div", _transcript(chapters, cues)),
         credit=f'<p class="credit">{escape(credit)}</p>' if credit else "",
         script=_SCRIPT,
     )
-

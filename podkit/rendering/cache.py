@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from filelock import FileLock
 
-from podkit import files as atomic
+from podkit import files
 from podkit.errors import OutputError
 
 LAYOUT = "v1"
@@ -30,8 +31,6 @@ def default_dir() -> Path:
     env = os.environ.get("PODKIT_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("podkit", appauthor=False))
 
 
@@ -86,7 +85,7 @@ class Cache:
         data_path, meta_path = base.with_suffix(".data"), base.with_suffix(".json")
         meta = {**meta, "size": data_file.stat().st_size, "sha256": sha256_file(data_file)}
         os.replace(data_file, data_path)
-        atomic.write_text(meta_path, json.dumps(meta, sort_keys=True))
+        files.write_text(meta_path, json.dumps(meta, sort_keys=True))
         return Entry(data_path, meta)
 
     def temp_file(self, kind: str, key: str, suffix: str = ".part") -> Path:

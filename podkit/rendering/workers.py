@@ -34,18 +34,12 @@ class Task:
     label: str = ""  # for messages: "segment 'intro' (line 9)"
 
 
-def _worker_main(conn: Connection, func_path: str) -> None:
+def _worker_main(conn: Connection, start: Callable[[], Any], work: Callable[..., Any]) -> None:
+    """A worker's life: *start* once (the engine, outside any deadline), then *work* per task."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
-    module, _, name = func_path.partition(":")
-    import importlib
-
-    mod = importlib.import_module(module)
-    func = getattr(mod, name)
-    init = getattr(mod, "worker_init", None)  # heavy imports, the engine: outside any task's deadline
     try:
         try:
-            if callable(init):
-                init()
+            state = start()
         except Exception as exc:  # the engine cannot start: say why, once
             conn.send(("failed", _error(exc)))
             return
@@ -56,7 +50,7 @@ def _worker_main(conn: Connection, func_path: str) -> None:
                 return
             key, args = msg
             try:
-                reply = (key, "ok", func(*args))
+                reply = (key, "ok", work(state, *args))
             except Exception as exc:  # an engine bug too: report it, keep serving
                 reply = (key, "error", _error(exc))
             conn.send(reply)
@@ -90,10 +84,22 @@ _WORKER_ENV = {
 }
 
 
+@dataclass(frozen=True)
+class Role:
+    """What a worker does: *start* once when it starts, then *work(state, *task.args)* per task.
+
+    Both are module-level functions, pickled by reference: a spawned worker imports
+    their module (and its heavy imports) before it says it is ready.
+    """
+
+    start: Callable[[], Any]
+    work: Callable[..., Any]
+
+
 class _Worker:
-    def __init__(self, ctx: Any, func_path: str) -> None:
+    def __init__(self, ctx: Any, role: Role) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, func_path), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, role.start, role.work), daemon=True)
         saved = {k: os.environ.get(k) for k in _WORKER_ENV}
         os.environ.update({k: v for k, v in _WORKER_ENV.items() if saved[k] is None})
         # spawn runs the parent's main script again in the child (as __mp_main__) when it
@@ -104,7 +110,7 @@ class _Worker:
         try:
             self.proc.start()  # a spawned child takes the environment as it is now
         finally:
-            if main_file is not None:
+            if main is not None and main_file is not None:
                 main.__file__ = main_file
             for k, v in saved.items():
                 if v is None:
@@ -122,11 +128,28 @@ class _Worker:
         self.conn.close()
 
 
-def prestart(func_path: str, n: int = 1) -> list[_Worker]:
-    """Start *n* workers now, so their start-up overlaps the caller's own work;
-    hand them to :func:`run` (which stops the ones it does not need) or :func:`stop`."""
-    ctx = mp.get_context("spawn")
-    return [_Worker(ctx, func_path) for _ in range(n)]
+class WarmWorkers:
+    """Workers started ahead of need, so that their start-up (imports, the engine)
+    overlaps the caller's own work; give them to :func:`run`, which takes what it needs
+    and stops the rest.  A context manager: whatever was not taken is stopped on exit."""
+
+    def __init__(self, role: Role, n: int = 1) -> None:
+        ctx = mp.get_context("spawn")
+        self.role = role
+        self.workers = [_Worker(ctx, role) for _ in range(n)]
+
+    def take(self) -> list[_Worker]:
+        taken, self.workers = self.workers, []
+        return taken
+
+    def close(self) -> None:
+        stop(self.take())
+
+    def __enter__(self) -> WarmWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def stop(started: Iterable[_Worker]) -> None:
@@ -137,103 +160,115 @@ def stop(started: Iterable[_Worker]) -> None:
 
 
 def run(
-    func_path: str,
+    role: Role,
     tasks: Iterable[Task],
     *,
     jobs: int,
     on_result: Callable[[Task, Any], None],
     retries: int = 1,
-    started: list[_Worker] | None = None,
+    warm: WarmWorkers | None = None,
 ) -> None:
-    """Run ``func(*task.args)`` for every task in spawned workers.
+    """Run ``role.work(state, *task.args)`` for every task in spawned workers.
 
-    *func_path* is ``"module:function"`` (importable in a fresh interpreter); if
-    that module has a ``worker_init()``, each worker runs it once before taking
-    work, so start-up costs never count against a task's timeout.
-    A task that outlives its timeout or kills its worker is retried *retries*
-    times in a fresh worker, then reported as an :class:`errors.EngineError`.
-    Errors raised by the task are re-raised here with their podkit type.
+    Each worker runs ``role.start()`` once before taking work, so start-up costs
+    never count against a task's timeout.  A task that outlives its timeout or
+    kills its worker is retried *retries* times in a fresh worker, then reported
+    as an :class:`errors.EngineError`.  Errors raised by the task are re-raised
+    here with their podkit type.
     """
-    queue = deque((t, 0) for t in tasks)
-    workers: list[_Worker] = list(started or [])
-    want = max(1, min(jobs, len(queue))) if queue else 0
-    stop(workers[want:])
-    del workers[want:]
-    if not queue:
-        return
-    ctx = mp.get_context("spawn")
-    attempts: dict[str, int] = {}
+    pool = _Pool(role, list(tasks), jobs, on_result, retries, warm.take() if warm is not None else [])
     try:
-        while len(workers) < want:
-            workers.append(_Worker(ctx, func_path))
-        busy: dict[Connection, _Worker] = {}
-        while queue or busy:
-            for w in workers:
-                if w.ready and w.task is None and queue:
-                    # a retry goes to a fresh worker, never to one that has run anything
-                    pick = next((i for i, (_, attempt) in enumerate(queue) if attempt == 0 or w.fresh), None)
-                    if pick is None:
-                        continue
-                    task, attempt = queue[pick]
-                    del queue[pick]
-                    w.fresh = False
-                    attempts[task.key] = attempt
-                    w.task, w.deadline = task, time.monotonic() + task.timeout
-                    w.conn.send((task.key, task.args))
-                    busy[w.conn] = w
-            starting = {w.conn: w for w in workers if not w.ready}
-            watched = {**starting, **busy}
+        pool.run()
+    finally:
+        stop(pool.workers)
+
+
+class _Pool:
+    """The run loop of :func:`run`: hand out tasks, wait, collect, replace hung or dead workers."""
+
+    def __init__(self, role: Role, tasks: list[Task], jobs: int, on_result: Callable[[Task, Any], None],
+                 retries: int, started: list[_Worker]) -> None:
+        self.role, self.on_result, self.retries = role, on_result, retries
+        self.queue: deque[tuple[Task, int]] = deque((t, 0) for t in tasks)
+        want = max(1, min(jobs, len(self.queue))) if self.queue else 0
+        stop(started[want:])
+        self.workers = started[:want]
+        self.ctx = mp.get_context("spawn")
+        while len(self.workers) < want:
+            self.workers.append(_Worker(self.ctx, role))
+        self.attempts: dict[str, int] = {}
+        self.busy: dict[Connection, _Worker] = {}
+
+    def run(self) -> None:
+        while self.queue or self.busy:
+            self._dispatch()
+            watched = {**{w.conn: w for w in self.workers if not w.ready}, **self.busy}
             timeout = max(0.0, min(w.deadline for w in watched.values()) - time.monotonic())
             ready = wait(list(watched), timeout=timeout)
             for conn in ready:
-                w = watched[conn]  # type: ignore[index]
-                if not w.ready:
-                    try:
-                        hello = conn.recv()  # type: ignore[union-attr]
-                    except (EOFError, OSError):
-                        raise errors.EngineError("a synthesis worker could not start") from None
-                    if hello != _READY:
-                        _raise(hello[1])
-                    w.ready = True
-                    continue
-                task = w.task
-                assert task is not None
-                try:
-                    key, status, payload = conn.recv()  # type: ignore[union-attr]
-                except (EOFError, OSError):
-                    _replace(w, workers, busy, ctx, func_path)
-                    _retry_or_fail(task, attempts, retries, queue, "the speech engine crashed")
-                    continue
-                del busy[conn]  # type: ignore[arg-type]
-                w.task = None
-                if status == "ok":
-                    on_result(task, payload)
-                else:
-                    _raise(payload, task.label)
+                self._receive(watched[conn])  # type: ignore[index]
             now = time.monotonic()
             for w in list(watched.values()):
-                if now < w.deadline or w.conn in ready:
-                    continue
-                if not w.ready:
-                    raise errors.EngineError(f"a synthesis worker did not start within {STARTUP_TIMEOUT:.0f} s")
-                task = w.task
-                assert task is not None
-                _replace(w, workers, busy, ctx, func_path)
-                _retry_or_fail(task, attempts, retries, queue, f"the speech engine hung (stopped after {task.timeout:.0f} s)")
-    finally:
-        stop(workers)
+                if now >= w.deadline and w.conn not in ready:
+                    self._overdue(w)
 
+    def _dispatch(self) -> None:
+        for w in self.workers:
+            if not (w.ready and w.task is None and self.queue):
+                continue
+            # a retry goes to a fresh worker, never to one that has run anything
+            pick = next((i for i, (_, attempt) in enumerate(self.queue) if attempt == 0 or w.fresh), None)
+            if pick is None:
+                continue
+            task, attempt = self.queue[pick]
+            del self.queue[pick]
+            w.fresh = False
+            self.attempts[task.key] = attempt
+            w.task, w.deadline = task, time.monotonic() + task.timeout
+            w.conn.send((task.key, task.args))
+            self.busy[w.conn] = w
 
-def _replace(w: _Worker, workers: list[_Worker], busy: dict, ctx: Any, func_path: str) -> None:
-    busy.pop(w.conn, None)
-    w.kill()
-    workers[workers.index(w)] = _Worker(ctx, func_path)
+    def _receive(self, w: _Worker) -> None:
+        if not w.ready:
+            try:
+                hello = w.conn.recv()
+            except (EOFError, OSError):
+                raise errors.EngineError("a synthesis worker could not start") from None
+            if hello != _READY:
+                _raise(hello[1])
+            w.ready = True
+            return
+        task = w.task
+        assert task is not None
+        try:
+            _key, status, payload = w.conn.recv()
+        except (EOFError, OSError):
+            self._replace(w)
+            self._retry_or_fail(task, "the speech engine crashed")
+            return
+        del self.busy[w.conn]
+        w.task = None
+        if status != "ok":
+            _raise(payload, task.label)
+        self.on_result(task, payload)
 
+    def _overdue(self, w: _Worker) -> None:
+        if not w.ready:
+            raise errors.EngineError(f"a synthesis worker did not start within {STARTUP_TIMEOUT:.0f} s")
+        task = w.task
+        assert task is not None
+        self._replace(w)
+        self._retry_or_fail(task, f"the speech engine hung (stopped after {task.timeout:.0f} s)")
 
-def _retry_or_fail(task: Task, attempts: dict[str, int], retries: int, queue: deque, why: str) -> None:
-    attempt = attempts.get(task.key, 0)
-    if attempt < retries:
-        queue.appendleft((task, attempt + 1))
-        return
-    where = f"{task.label}: " if task.label else ""
-    raise errors.EngineError(f"{where}{why}, also on retry in a fresh worker")
+    def _replace(self, w: _Worker) -> None:
+        self.busy.pop(w.conn, None)
+        w.kill()
+        self.workers[self.workers.index(w)] = _Worker(self.ctx, self.role)
+
+    def _retry_or_fail(self, task: Task, why: str) -> None:
+        attempt = self.attempts.get(task.key, 0)
+        if attempt < self.retries:
+            self.queue.appendleft((task, attempt + 1))
+            return
+        where = f"{task.label}: " if task.label else ""
+        raise errors.EngineError(f"{where}{why}, also on retry in a fresh worker")

@@ -7,15 +7,14 @@ speech that forms whole sentences is wrapped for the ``quote`` voice.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime
 import re
 import uuid
 
-from podkit.text import article as ingest
-from podkit import script
-
-DEFAULT_SHOW = "The Column, Read Aloud"
-QUOTE_VOICE = "en-us+f3"
+from podkit import settings
+from podkit.script.body import canonical_items, slugify
+from podkit.script.model import Episode, Meta, Paragraph, Pause, Segment, Span
+from podkit.text.article import Article, quote_spans, segment
 
 
 def _sentence(text: str) -> str:
@@ -25,19 +24,19 @@ def _sentence(text: str) -> str:
     return text
 
 
-def _paragraph(text: str, quote_voice: bool, line: int = 0) -> script.Paragraph:
-    items: list[script.Inline] = []
+def _paragraph(text: str, quote_voice: bool, line: int = 0) -> Paragraph:
+    """A paragraph of the article, its quotations (when *quote_voice*) in the ``quote`` voice."""
+    spans: list[Span] = []
     pos = 0
-    spans = ingest.quote_spans(text) if quote_voice else []
-    for start, end in spans:
+    for start, end in quote_spans(text) if quote_voice else []:
         if start > pos:
-            items.append(script.Span(text[pos:start]))
-        items.append(script.Span(text[start:end], "quote"))
+            spans.append(Span(text[pos:start]))
+        spans.append(Span(text[start:end], "quote"))
         pos = end
     if pos < len(text):
-        items.append(script.Span(text[pos:]))
-    items = [script.Span(" ".join(i.text.split()), i.voice) for i in items if i.text.strip()]
-    return script.Paragraph(script._canonical(items), line)
+        spans.append(Span(text[pos:]))
+    spans = [Span(" ".join(s.text.split()), s.voice) for s in spans if s.text.strip()]
+    return Paragraph(canonical_items(spans), line)
 
 
 def _unique(slug: str, seen: set[str]) -> str:
@@ -50,62 +49,65 @@ def _unique(slug: str, seen: set[str]) -> str:
 
 
 def draft(
-    article: ingest.Article,
+    article: Article,
     *,
     show: str | None = None,
     title: str | None = None,
     author: str | None = None,
-    segment_seconds: float = 120.0,
-    rate: int = script.DEFAULT_RATE,
-    voice: str = script.DEFAULT_VOICE,
-    quote_voice: str | None = QUOTE_VOICE,
-    today: _dt.date | None = None,
-) -> script.Episode:
+    segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS,
+    words_per_minute: int = settings.DEFAULT_WORDS_PER_MINUTE,
+    voice: str = settings.DEFAULT_VOICE,
+    quote_voice: str | None = settings.DEFAULT_QUOTE_VOICE,
+    today: datetime.date | None = None,
+) -> Episode:
     """An episode script for *article*, segmented to about *segment_seconds* each."""
-    show = show or DEFAULT_SHOW
+    show = show or settings.DEFAULT_SHOW
     title = title or article.title or _title_from_body(article)
     author = author or article.author
-    date = _dt.date.fromisoformat(article.date) if article.date else (today or _dt.date.today())
+    date = datetime.date.fromisoformat(article.date) if article.date else (today or datetime.date.today())
     seen: set[str] = {"intro", "outro"}
 
-    byline = f"{_sentence(title)[:-1]}, by {author}." if author else _sentence(title)
-    intro = script.Segment(
-        "intro", "Introduction",
-        (script.Paragraph((script.Span(f"Welcome to {_sentence(show)[:-1]}."), script.Pause(0.5), script.Span(byline))),),
-    )
-    body: list[script.Segment] = []
-    for section in ingest.segment(article, target_seconds=segment_seconds, wpm=rate):
+    body: list[Segment] = []
+    for section in segment(article, target_seconds=segment_seconds, wpm=words_per_minute):
         paras = tuple(_paragraph(p, quote_voice is not None) for p in section.paragraphs if p.strip())
         if not paras:
             continue
-        sid = _unique(script.slugify(section.heading), seen)
-        body.append(script.Segment(sid, section.heading, paras))
+        sid = _unique(slugify(section.heading), seen)
+        body.append(Segment(sid, section.heading, paras))
 
-    outro_lines = []
-    if author:
-        outro_lines.append(f"That was {_sentence(title)[:-1]}, written by {author}.")
-    else:
-        outro_lines.append(f"That was {_sentence(title)}")
-    if article.bio:
-        outro_lines.append(_sentence(article.bio))
-    outro_lines.append(f"Thanks for listening to {_sentence(show)}")
-    outro = script.Segment("outro", "Credits", tuple(script.Paragraph((script.Span(t),)) for t in outro_lines))
-
-    meta = script.Meta(
+    meta = Meta(
         show=show,
         title=title,
         author=author,
         date=date,
         guid=str(uuid.uuid4()),
         voice=voice,
-        rate=rate,
+        words_per_minute=words_per_minute,
         voices={"quote": quote_voice} if quote_voice else {},
         bio=article.bio,
     )
-    return script.Episode(meta, (intro, *body, outro))
+    return Episode(meta, (_intro(show, title, author), *body, _outro(show, title, author, article.bio)))
 
 
-def _title_from_body(article: ingest.Article) -> str:
+def _intro(show: str, title: str, author: str | None) -> Segment:
+    byline = f"{_sentence(title)[:-1]}, by {author}." if author else _sentence(title)
+    welcome = Paragraph((Span(f"Welcome to {_sentence(show)[:-1]}."), Pause(0.5), Span(byline)))
+    return Segment("intro", "Introduction", (welcome,))
+
+
+def _outro(show: str, title: str, author: str | None, bio: str | None) -> Segment:
+    """The credits: who wrote it, their bio, and a sign-off."""
+    if author:
+        lines = [f"That was {_sentence(title)[:-1]}, written by {author}."]
+    else:
+        lines = [f"That was {_sentence(title)}"]
+    if bio:
+        lines.append(_sentence(bio))
+    lines.append(f"Thanks for listening to {_sentence(show)}")
+    return Segment("outro", "Credits", tuple(Paragraph((Span(t),)) for t in lines))
+
+
+def _title_from_body(article: Article) -> str:
     first = next((b.text for b in article.blocks if b.kind == "paragraph"), "Untitled")
     words = re.sub(r"[^\w\s'’-]", "", first).split()[:8]
     return " ".join(words) or "Untitled"

@@ -1,0 +1,82 @@
+"""What every publisher shares: the episode's facts, its chapter and caption marks, and how they print.
+
+The renderer builds these values; tags, captions, feed files and the episode page
+only read them, so each writer agrees on what a title or a timestamp looks like.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter mark: a segment of the episode, in milliseconds from the start."""
+
+    id: str
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One caption: a sentence and when it is spoken."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    speaker: str | None = None  # None = the main voice; else a label like "Quote"
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    """The facts about an episode that its tags, feed files and page print."""
+
+    show: str
+    title: str
+    author: str | None
+    date: datetime.date | None
+    description: str | None  # one-paragraph summary (COMM and the RSS description)
+    credit: str | None  # author bio line for the notes
+    cover: Path | None  # already resolved; validated by validate_cover
+    guid: str
+    language: str = "en"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # Unicode Cc, Zl and Zp
+_SURROGATE = re.compile("[\ud800-\udfff]")  # Cs: lone surrogates cannot be encoded at all
+
+
+def clean_tag(value: str) -> str:
+    """One line of printable text: containers and feeds choke on control chars."""
+    return " ".join(_CONTROL.sub(" ", _SURROGATE.sub("", value)).split())
+
+
+def check_chapters(chapters: Sequence[Chapter]) -> None:
+    """Chapters come from the renderer: a bad list is a bug, not user input."""
+    prev_end = 0
+    for ch in chapters:
+        if not 0 <= ch.start_ms < ch.end_ms or ch.start_ms < prev_end:
+            raise ValueError(f"chapters out of order or empty at {ch!r}")
+        prev_end = ch.end_ms
+
+
+def clock(ms: int, sep: str = ".") -> str:
+    """HH:MM:SS.mmm (Vorbis chapters, WebVTT) or HH:MM:SS,mmm (SRT)."""
+    s, ms = divmod(max(0, int(ms)), 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def stamp(ms: int) -> str:
+    """A timestamp for people: MM:SS, or H:MM:SS past an hour."""
+    s = max(0, int(ms)) // 1000
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"

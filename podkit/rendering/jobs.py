@@ -1,0 +1,117 @@
+"""The units of work a render is cut into, and the keys the cache files them under.
+
+Plain values with no heavy imports: the planner makes them in the parent and the
+workers receive them, so a worker never loads the script parser or the normaliser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from podkit.rendering.cache import key_of
+
+#: Bump when the processing changes what a cached segment sounds like.
+PIPELINE_VERSION = 2
+#: A segment's MP3 frames are encoded in pieces of about this length, cut in the
+#: silences between sentences and encoded on every core at once: a one-segment
+#: edit then uses both cores.  (Each cut adds up to 50 ms to a pause.)
+MP3_PIECE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One utterance (a sentence in one voice) or a pause."""
+
+    spoken: str = ""
+    written: str = ""
+    voice: str = ""
+    words_per_minute: int = 0
+    speaker: str | None = None
+    pause: float = 0.0
+
+
+@dataclass(frozen=True)
+class Bed:
+    """A music bed under the first or last segment."""
+
+    path: str
+    digest: str
+    where: str  # "intro" or "outro"
+    duck_db: float
+    fade_seconds: float
+    lead_seconds: float
+
+
+@dataclass(frozen=True)
+class Sting:
+    """A short piece of music between two body segments (a job of its own)."""
+
+    path: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """One segment's audio to make: its utterances and pauses, music, loudness and rates."""
+
+    index: int
+    id: str
+    heading: str
+    line: int
+    units: tuple[Unit, ...]
+    tail: float  # silence after the segment
+    bed: Bed | None
+    sting: Sting | None  # a sting-only job
+    process_rate_hz: int  # 0: the engine's own (speech alone needs no more)
+    sample_rate_hz: int  # the episode's
+    loudness_lufs: float | None
+    ceiling_dbtp: float
+    key: str = ""  # everything that changes the segment's sound
+    engine_key: str = ""  # everything but the text that changes an utterance's sound
+
+    @property
+    def words(self) -> int:
+        return sum(len(u.written.split()) for u in self.units)
+
+    @property
+    def label(self) -> str:
+        return f"segment '{self.id}' (line {self.line})"
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    """What a worker needs to make one segment: the job, where the cache is, how to encode."""
+
+    job: Job
+    cache_root: Path
+    format_name: str
+    bitrate: str
+
+
+def keyed(job: Job, common: dict[str, Any]) -> Job:
+    """*job* with its cache keys: the sound it makes, not the words it shows."""
+    sound = {
+        **common,
+        "units": [asdict(u) | {"written": None, "speaker": None} for u in job.units],
+        "tail": job.tail,
+        "bed": {k: v for k, v in asdict(job.bed).items() if k != "path"} if job.bed else {},
+        "sting": job.sting.digest if job.sting else None,
+        "rate": job.process_rate_hz,
+        "out_rate": job.sample_rate_hz,
+        "loudness": job.loudness_lufs,
+        "ceiling": job.ceiling_dbtp,
+    }
+    return Job(**{**job.__dict__, "key": key_of(sound), "engine_key": key_of(common)})
+
+
+def mp3_key(pcm_key: str, bitrate: str, sample_rate_hz: int) -> str:
+    """The key of a segment's MP3 frames: its PCM's key and how it was encoded."""
+    return key_of({"pcm": pcm_key, "bitrate": bitrate, "rate": sample_rate_hz,
+                   "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s-2"})
+
+
+def utterance_key(engine_key: str, unit: Unit) -> str:
+    """The key of one sentence's raw speech."""
+    return key_of({"engine": engine_key, "text": unit.spoken, "voice": unit.voice, "rate": unit.words_per_minute})

@@ -1,0 +1,122 @@
+"""A render from start to end: plan, synthesise what the cache lacks in workers, assemble, publish.
+
+Takes a :class:`~podkit.rendering.resolve.ResolvedEpisode` and checks nothing
+again; each segment is normalised on its own to the target loudness, with a
+true-peak limiter, so the episode's loudness is the target too and the work for
+one segment never depends on the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from podkit import publish
+from podkit.errors import OutputError
+from podkit.rendering import assemble, segment, workers
+from podkit.rendering.cache import Cache
+from podkit.rendering.jobs import Job, SegmentTask
+from podkit.rendering.plan import Plan, is_cached, plan
+from podkit.rendering.resolve import ResolvedEpisode
+
+EventHandler = Callable[[str, dict[str, Any]], None]
+
+#: What a synthesis worker is: one engine for its life, one segment per task.
+SYNTHESIS = workers.Role(start=segment.start_worker, work=segment.render_segment)
+
+
+def warm_workers(n: int = 1) -> workers.WarmWorkers:
+    """Synthesis workers started now, to overlap the caller's reading and checking of a script."""
+    return workers.WarmWorkers(SYNTHESIS, n)
+
+
+@dataclass(frozen=True)
+class Result:
+    path: Path
+    format: str
+    duration_ms: int
+    chapters: tuple[publish.Chapter, ...]
+    cues: tuple[publish.Cue, ...]
+    sidecars: tuple[Path, ...]
+    rendered: tuple[str, ...]  # segment ids synthesised this time
+    reused: tuple[str, ...]  # segment ids taken from the cache
+
+
+def render(resolved: ResolvedEpisode, *, on_event: EventHandler | None = None,
+           warm: workers.WarmWorkers | None = None) -> Result:
+    """Render *resolved* to its output (with tags, chapters and sidecars); returns what was written.
+
+    *warm* holds workers started earlier (see :func:`warm_workers`); without, one is
+    started here, so that its start-up overlaps the planning.
+    """
+    if warm is None:
+        with warm_workers() as own:
+            return _render(resolved, on_event, own)
+    return _render(resolved, on_event, warm)
+
+
+def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: workers.WarmWorkers) -> Result:
+    emit = on_event or (lambda kind, info: None)
+    the_plan = plan(resolved, verify=False, remember=True)
+    cache = Cache(resolved.cache_dir)
+    cache.ensure()
+    todo = the_plan.to_render
+    reused = [j for j in the_plan.jobs if j.key in the_plan.cached]
+    emit("plan", {"segments": len(the_plan.jobs), "render": [j.id for j in todo], "cached": [j.id for j in reused]})
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as pool:  # checksums read while the workers synthesise
+        verified = pool.submit(_verify, reused, cache, resolved)
+        synthesise(todo, cache, resolved, emit, warm)
+        verified.result()
+    emit("synthesised", {"seconds": time.monotonic() - started})
+    parts, again = _collect(the_plan, cache, resolved, emit)
+    emit("assemble", {"format": resolved.format.name})
+    chapters, cues = assemble.timeline(parts, resolved.sample_rate_hz)
+    assemble.write_audio(resolved, parts, chapters)
+    sidecars: list[Path] = []
+    if resolved.sidecars:
+        sidecars = publish.write_sidecars(resolved.output, resolved.format.name, resolved.info, chapters, cues,
+                                          base_url=resolved.base_url, html=resolved.html)
+    duration_ms = chapters[-1].end_ms if chapters else 0
+    emit("done", {"path": str(resolved.output), "duration_ms": duration_ms})
+    rendered = [*todo, *again]
+    return Result(resolved.output, resolved.format.name, duration_ms, tuple(chapters), tuple(cues),
+                  tuple(sidecars), tuple(j.id for j in rendered), tuple(j.id for j in reused if j not in rendered))
+
+
+def _collect(the_plan: Plan, cache: Cache, resolved: ResolvedEpisode,
+             emit: EventHandler) -> tuple[list[assemble.Piece], list[Job]]:
+    """Every job's cache entries; those damaged, or removed since planning (the cache cleared by
+    another process), are made once more."""
+    parts = assemble.pieces(the_plan.jobs, cache, resolved)
+    if parts is not None:
+        return parts, []
+    missing = [j for j in the_plan.jobs if not is_cached(cache, j, resolved, False)]
+    synthesise(missing, cache, resolved, emit, None)
+    parts = assemble.pieces(the_plan.jobs, cache, resolved)
+    if parts is None:
+        raise OutputError(f"the render cache at {cache.root} is not usable")
+    return parts, missing
+
+
+def _verify(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> None:
+    """Read the checksums of the cached audio *jobs* will reuse; a damaged entry is dropped
+    (and so is made again before assembly, never played)."""
+    for job in jobs:
+        is_cached(cache, job, resolved, True)
+
+
+def synthesise(todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode, emit: EventHandler,
+               warm: workers.WarmWorkers | None) -> None:
+    """Render *todo* into the cache in spawned workers."""
+    tasks = [
+        workers.Task(j.key, (SegmentTask(j, cache.root, resolved.format.name, resolved.bitrate),),
+                     resolved.timeout_base_seconds + resolved.timeout_per_word_seconds * j.words, j.label)
+        for j in todo
+    ]
+    workers.run(SYNTHESIS, tasks, jobs=resolved.jobs, warm=warm,
+                on_result=lambda task, meta: emit("segment", {"id": task.args[0].job.id, "cached": False}))

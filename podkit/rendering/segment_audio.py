@@ -1,0 +1,132 @@
+"""One segment's audio, made in a worker: speak, join, mix, normalise, store (and encode MP3 frames).
+
+Loaded only in worker processes (by :func:`podkit.rendering.segment.start_worker`):
+it needs the audio stack (numpy, pydub, soxr, lameenc) and the cache, never the
+script parser or the normaliser, and the parent never pays for importing it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+from podkit.audio import encode, engine, loudness, mixing
+from podkit.rendering.cache import Cache, Entry
+from podkit.rendering.jobs import MP3_PIECE_SECONDS, Job, SegmentTask, Unit, mp3_key, utterance_key
+
+#: eSpeak NG's own rate, used when a segment has no speech to tell it.
+ENGINE_RATE_HZ = 22050
+
+
+class SpeechEngine(Protocol):
+    """What rendering needs of an engine (pyttsx3's eSpeak, or a test's fake)."""
+
+    def synthesize(self, text: str, *, voice: str, words_per_minute: int) -> engine.Speech: ...
+
+
+def make_engine() -> SpeechEngine:
+    """The engine for this worker: eSpeak NG through pyttsx3, or ``$PODKIT_ENGINE``
+    ("module:Class"), which names the tests' fake engines."""
+    spec = os.environ.get("PODKIT_ENGINE")
+    if spec:
+        module, _, name = spec.partition(":")
+        engine_class: Any = getattr(importlib.import_module(module), name)
+        return engine_class()  # type: ignore[no-any-return]
+    return engine.Engine()
+
+
+def render_segment(speaker: SpeechEngine, task: SegmentTask) -> dict[str, Any]:
+    """Make one segment's audio with *speaker*, store it in the cache, return its metadata."""
+    cache = Cache(task.cache_root)
+    job = task.job
+    pcm16 = None  # the segment just made, if it was
+    with cache.lock("pcm", job.key):
+        entry = cache.get("pcm", job.key)
+        if entry is None:
+            pcm16, meta = _make_segment(speaker, cache, job)
+            tmp = cache.temp_file("pcm", job.key)
+            tmp.write_bytes(pcm16)
+            entry = cache.put("pcm", job.key, tmp, meta)
+    meta = dict(entry.meta)
+    if task.format_name == "mp3":
+        meta["mp3_frames"] = _encode_mp3(cache, job, entry, pcm16, task.bitrate).meta["frames"]
+    return meta
+
+
+def _make_segment(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[bytes, dict[str, Any]]:
+    """The segment's PCM16 at its processing rate, and the metadata the cache keeps with it."""
+    if job.sting is not None:
+        seg = mixing.sting(Path(job.sting.path), job.process_rate_hz)
+        seg = seg + mixing.join_speech([job.tail], job.process_rate_hz)[0]
+        spans: list[tuple[int, int]] = []
+        speech_at = 0
+    else:
+        seg, spans = _speech(speaker, cache, job)
+        speech_at = 0
+        if job.bed is not None:
+            bed = mixing.load_audio(Path(job.bed.path), seg.frame_rate)
+            seg, speech_at = mixing.with_bed(seg, bed, where=job.bed.where, duck_db=job.bed.duck_db,
+                                             fade_seconds=job.bed.fade_seconds, lead_seconds=job.bed.lead_seconds)
+    clip = mixing.clip_of(seg)
+    source_rate = clip.rate
+    rate = job.process_rate_hz or source_rate
+    clip = mixing.resample(clip, rate)
+    scale = rate / source_rate
+    samples = clip.samples
+    if job.loudness_lufs is not None:
+        samples = loudness.normalize(samples, rate, job.loudness_lufs, job.ceiling_dbtp)
+    cues = [[round((a + speech_at) * scale), round((b + speech_at) * scale)] for a, b in spans]
+    return mixing.to_pcm16(samples), {"rate": rate, "samples": len(samples), "cues": cues}
+
+
+def _speech(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[Any, list[tuple[int, int]]]:
+    """The segment's sentences spoken and joined with its pauses; each sentence's span in samples."""
+    pieces: list[bytes | float] = []
+    source_rate = None
+    for unit in job.units:
+        if not unit.spoken:
+            pieces.append(unit.pause)
+            continue
+        pcm, rate = _utterance(speaker, cache, job, unit)
+        source_rate = source_rate or rate
+        if rate != source_rate:
+            raise RuntimeError("the engine changed its sample rate mid-segment")
+        pieces.append(pcm)
+    pieces.append(job.tail)
+    return mixing.join_speech(pieces, source_rate or ENGINE_RATE_HZ)
+
+
+def _utterance(speaker: SpeechEngine, cache: Cache, job: Job, unit: Unit) -> tuple[bytes, int]:
+    """One sentence's speech (PCM, rate): from the cache, or synthesised and cached, so
+    that a re-render after editing one sentence synthesises that sentence alone."""
+    key = utterance_key(job.engine_key, unit)
+    hit = cache.get("utt", key)
+    if hit is not None:
+        return hit.data.read_bytes(), hit.meta["rate"]
+    speech = speaker.synthesize(unit.spoken, voice=unit.voice, words_per_minute=unit.words_per_minute)
+    tmp = cache.temp_file("utt", key)
+    tmp.write_bytes(speech.pcm)
+    cache.put("utt", key, tmp, {"rate": speech.sample_rate_hz})  # no lock: writers of one key write the same
+    return speech.pcm, speech.sample_rate_hz
+
+
+def _encode_mp3(cache: Cache, job: Job, entry: Entry, pcm16: bytes | None, bitrate: str) -> Entry:
+    """The segment's MP3 frames entry, encoded now (in pieces cut between sentences) if missing."""
+    key = mp3_key(job.key, bitrate, job.sample_rate_hz)
+    with cache.lock("mp3", key):
+        coded = cache.get("mp3", key)
+        if coded is None:
+            tmp = cache.temp_file("mp3", key)
+            pcm = pcm16 if pcm16 is not None else entry.data.read_bytes()
+            rate = entry.meta["rate"]
+            splits: list[int] = []
+            if job.bed is None and job.sting is None:  # music never stops: no silence to cut in
+                ends = [end for _, end in entry.meta["cues"][:-1]]
+                splits = encode.quiet_splits(pcm, rate, ends, MP3_PIECE_SECONDS)
+            frames = encode.encode_mp3(pcm, rate, tmp, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz,
+                                       splits=splits)
+            pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
+            coded = cache.put("mp3", key, tmp, {"frames": sum(frames), "pieces": pieces})
+    return coded

@@ -1,0 +1,294 @@
+"""The script's YAML front matter: read and checked into a :class:`Meta`, and written back.
+
+People edit the front matter by hand, so every mistake is reported with the
+line of the key it concerns, and an unknown key is answered with the closest
+known one.  Settings that have one check for all of podkit (the rate) are
+checked by :mod:`podkit.settings`; this module only adds the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+
+from podkit import settings
+from podkit.errors import InvalidSettingError, ScriptError
+from podkit.script.model import VOICE_NAME_RE, Meta, Music
+
+KNOWN_KEYS = (
+    "show", "title", "author", "date", "guid", "language", "voice", "rate", "pause",
+    "voices", "pronounce", "cover", "music", "bio", "description",
+)  # fmt: skip
+PAUSE_KEYS = ("paragraph", "segment")
+MUSIC_KEYS = ("intro", "outro", "sting", "duck_db", "fade_seconds", "lead_seconds")
+
+#: Limits of front-matter numbers that only the script sets (rate and ``[pause]``
+#: are user settings, checked by podkit.settings).
+MAX_BREAK_SECONDS = 10.0  # pause.paragraph, pause.segment
+MAX_DUCK_DB = 60.0
+MAX_FADE_SECONDS = 30.0
+MAX_LEAD_SECONDS = 60.0
+
+#: The line of a front-matter key (``"music.intro"``), falling back to its parent's.
+LineOf = Callable[[str], int]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text: podkit checks them itself, so that
+    ``date: 2024-02-30`` is an error naming its line, not a crash in PyYAML."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML where a string holding line breaks or control characters is double-quoted
+    (escaped), since the plain and single-quoted styles fold a NEL or a CR into a space."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if not value.isprintable() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read(lines: list[str]) -> tuple[Meta, int]:
+    """The front matter at the top of a script's *lines* (newlines already normalised),
+    and the index of its closing ``---`` line; the body starts after it."""
+    if not lines or lines[0].strip() != "---":
+        raise ScriptError("expected YAML front matter starting with '---' on the first line", line=1)
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        raise ScriptError("the front matter is not closed with a '---' line", line=1) from None
+    yaml_text = "\n".join(lines[1:close])
+    return meta_from_yaml(_load(yaml_text), _key_lines(yaml_text, 2), 1), close
+
+
+def _load(yaml_text: str) -> Any:
+    try:
+        return yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ScriptError(f"front matter is not valid YAML: {problem}", line=line) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # an explicit !!timestamp, deep nesting ...
+        raise ScriptError(f"front matter is not valid YAML: {exc}", line=1) from None
+
+
+def _key_lines(text: str, first_line: int) -> dict[str, int]:
+    """Line numbers of the keys in the YAML text, nested ones as ``music.intro`` (for messages)."""
+    lines: dict[str, int] = {}
+    top = None
+    for i, raw in enumerate(text.split("\n")):
+        m = re.match(r"([A-Za-z_][\w-]*)\s*:", raw)
+        if m:
+            top = m.group(1)
+            lines.setdefault(top, first_line + i)
+            continue
+        m = re.match(r"[ \t]+([A-Za-z0-9_][\w.+/-]*)\s*:", raw)
+        if m and top is not None:
+            lines.setdefault(f"{top}.{m.group(1)}", first_line + i)
+    return lines
+
+
+def _suggest(key: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+
+
+def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Meta:
+    """Check the loaded front matter and build the episode's :class:`Meta`."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScriptError("the front matter must be a mapping of keys to values", line=fm_line)
+    for key in data:
+        if key not in KNOWN_KEYS:
+            raise ScriptError(
+                f"unknown front-matter key '{key}'{_suggest(str(key), KNOWN_KEYS)}",
+                line=key_lines.get(str(key), fm_line),
+            )
+
+    def line(key: str) -> int:
+        return key_lines.get(key) or key_lines.get(key.split(".")[0], fm_line)
+
+    # checked in this order, so that of two mistakes the same one is reported first as before
+    date = _date(data.get("date"), line("date"))
+    words_per_minute = _words_per_minute(data.get("rate", settings.DEFAULT_WORDS_PER_MINUTE), line("rate"))
+    pause = _section(data, "pause", PAUSE_KEYS, "{paragraph: 0.6, segment: 1.2}", line)
+    paragraph_pause = _break(pause, "paragraph", settings.DEFAULT_PARAGRAPH_PAUSE_SECONDS, line)
+    segment_pause = _break(pause, "segment", settings.DEFAULT_SEGMENT_PAUSE_SECONDS, line)
+    music = _music(data, line)
+    voice = _string(data.get("voice"), "voice", line("voice")) or settings.DEFAULT_VOICE
+    voices = _voices(data.get("voices"), line)
+    return Meta(
+        show=_string(data.get("show"), "show", line("show"), required=True) or "",
+        title=_string(data.get("title"), "title", line("title"), required=True) or "",
+        author=_string(data.get("author"), "author", line("author")),
+        date=date,
+        guid=_string(data.get("guid"), "guid", line("guid")),
+        language=_string(data.get("language"), "language", line("language")) or "en",
+        voice=voice,
+        words_per_minute=words_per_minute,
+        paragraph_pause=paragraph_pause,
+        segment_pause=segment_pause,
+        voices=voices,
+        pronounce=_mapping(data.get("pronounce"), "pronounce", line("pronounce")),
+        cover=_file_name(data.get("cover"), "cover", line("cover")),
+        music=music,
+        bio=_string(data.get("bio"), "bio", line("bio")),
+        description=_string(data.get("description"), "description", line("description")),
+        lines=key_lines,
+    )
+
+
+def _date(value: Any, line: int) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value.date() if isinstance(value, datetime.datetime) else value
+    try:
+        return datetime.datetime.fromisoformat(str(value).strip()).date()
+    except ValueError:
+        raise ScriptError(f"'date' must be a date like 2024-05-01, not {value!r}", line=line) from None
+
+
+def _words_per_minute(value: Any, line: int) -> int:
+    """``rate:`` through the one check every command uses, with the script line added."""
+    try:
+        return settings.words_per_minute(value)
+    except InvalidSettingError as exc:
+        raise ScriptError(str(exc), line=line) from None
+
+
+def _break(pause: dict, key: str, default: float, line: LineOf) -> float:
+    """``pause.paragraph`` / ``pause.segment``: the silence between paragraphs or segments."""
+    return _number(pause.get(key, default), f"'pause.{key}' (seconds)", 0, MAX_BREAK_SECONDS, line(f"pause.{key}"))
+
+
+def _music(data: dict, line: LineOf) -> Music:
+    music = _section(data, "music", MUSIC_KEYS, "{intro: bed.mp3}", line)
+
+    def number(key: str, hi: float) -> float:
+        return _number(music.get(key, getattr(Music, key)), f"'music.{key}'", 0, hi, line(f"music.{key}"))
+
+    return Music(
+        intro=_file_name(music.get("intro"), "music.intro", line("music.intro")),
+        outro=_file_name(music.get("outro"), "music.outro", line("music.outro")),
+        sting=_file_name(music.get("sting"), "music.sting", line("music.sting")),
+        duck_db=number("duck_db", MAX_DUCK_DB),
+        fade_seconds=number("fade_seconds", MAX_FADE_SECONDS),
+        lead_seconds=number("lead_seconds", MAX_LEAD_SECONDS),
+    )
+
+
+def _voices(value: Any, line: LineOf) -> dict[str, str]:
+    """``voices:`` names to voice ids; the ids are checked against the engine when rendering."""
+    voices = _mapping(value, "voices", line("voices"))
+    for name in voices:
+        if not VOICE_NAME_RE.fullmatch(name):
+            raise ScriptError(
+                f"voice name '{name}' may only hold letters, digits and - _ . +", line=line(f"voices.{name}")
+            )
+    return voices
+
+
+def _number(value: Any, what: str, lo: float, hi: float, line: int) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScriptError(f"{what} must be a number, not {value!r}", line=line)
+    if not (lo <= value <= hi):
+        raise ScriptError(f"{what} must be between {lo:g} and {hi:g}, not {value:g}", line=line)
+    return float(value)
+
+
+def _string(value: Any, what: str, line: int, *, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise ScriptError(f"'{what}' is required in the front matter", line=line)
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | datetime.date):
+        raise ScriptError(f"'{what}' must be text, not {type(value).__name__}", line=line)
+    text = " ".join(str(value).split())
+    if required and not text:
+        raise ScriptError(f"'{what}' is required in the front matter", line=line)
+    return text or None
+
+
+def _file_name(value: Any, what: str, line: int) -> str | None:
+    """A file name as written: spaces, quotes and even newlines are kept."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ScriptError(f"'{what}' must be a file name, not {type(value).__name__}", line=line)
+    if "\x00" in str(value):
+        raise ScriptError(f"'{what}' must be a file name, not text holding a NUL character", line=line)
+    return str(value)
+
+
+def _mapping(value: Any, what: str, line: int) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScriptError(f"'{what}' must be a mapping of names to text", line=line)
+    out: dict[str, str] = {}
+    for k, v in value.items():
+        if not isinstance(k, str | int | float) or isinstance(k, bool) or not str(k).strip():
+            raise ScriptError(f"'{what}' has a key that is not text: {k!r}", line=line)
+        if not isinstance(v, str | int | float) or isinstance(v, bool) or not str(v).strip():
+            raise ScriptError(f"'{what}: {k}' must be text", line=line)
+        out[str(k).strip()] = " ".join(str(v).split())
+    return out
+
+
+def _section(data: dict, key: str, known: tuple[str, ...], example: str, line: LineOf) -> dict:
+    """A nested front-matter mapping (``pause:``, ``music:``) with only known keys."""
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ScriptError(f"'{key}' must be a mapping like {example}", line=line(key))
+    for k in value:
+        if k not in known:
+            raise ScriptError(f"unknown key '{key}.{k}'{_suggest(str(k), known)}", line=line(f"{key}.{k}"))
+    return value
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def to_yaml(meta: Meta) -> str:
+    """The front matter of *meta* as YAML (without the ``---`` lines), keys in reading order."""
+    data: dict[str, Any] = {"show": meta.show, "title": meta.title}
+    for key in ("author", "date", "guid"):
+        if getattr(meta, key) is not None:
+            data[key] = getattr(meta, key)
+    if meta.language != "en":
+        data["language"] = meta.language
+    data["voice"] = meta.voice
+    data["rate"] = meta.words_per_minute
+    data["pause"] = {"paragraph": meta.paragraph_pause, "segment": meta.segment_pause}
+    if meta.voices:
+        data["voices"] = dict(meta.voices)
+    if meta.pronounce:
+        data["pronounce"] = dict(meta.pronounce)
+    if meta.cover is not None:
+        data["cover"] = meta.cover
+    music = {k: v for k, v in dataclasses.asdict(meta.music).items() if v is not None}
+    if music != {k: v for k, v in dataclasses.asdict(Music()).items() if v is not None}:
+        data["music"] = music
+    for key in ("bio", "description"):
+        if getattr(meta, key) is not None:
+            data[key] = getattr(meta, key)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
