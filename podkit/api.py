@@ -22,13 +22,23 @@ from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, resolve
 from podkit.rendering.run import EventHandler, Result
 from podkit.rendering.workers import WarmWorkers
 from podkit.script import drafting
-from podkit.text import article, speech
+from podkit.text import article, reading, speech
 from podkit.text.markdown import plain_text
 
 #: What a script or episode can be given as: a path to a script file, or an episode in memory.
 ScriptSource = str | Path | script.Episode
 
 _INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class DraftSettings:
+    """What a caller asks of a draft; ``None`` means "found in the column" (or podkit's default show)."""
+
+    show: str | None = None
+    title: str | None = None
+    author: str | None = None
+    segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -51,20 +61,22 @@ class SegmentReport:
 
 def _too_big(label: str, size: int) -> InputError:
     limit = settings.MAX_INPUT_BYTES
-    return InputError(f"{label} is {size / 1e6:.1f} MB; podkit reads inputs up to {limit / 1e6:.1f} MB "
-                      "(split it into several episodes)")
+    return InputError(
+        f"{label} is {size / 1e6:.1f} MB; podkit reads inputs up to {limit / 1e6:.1f} MB "
+        "(split it into several episodes)"
+    )
 
 
-def _source(input: str | Path, data: bytes | None = None) -> article.Source:
+def _source(input: str | Path, data: bytes | None = None) -> reading.Source:
     if str(input) == "-":
         data = data if data is not None else b""
         if len(data) > settings.MAX_INPUT_BYTES:
             raise _too_big("<stdin>", len(data))
-        return article.read_source(None, data=data)
+        return reading.read_source(None, data=data)
     path = Path(input)
     if path.is_file() and path.stat().st_size > settings.MAX_INPUT_BYTES:
         raise _too_big(str(path), path.stat().st_size)
-    return article.read_source(path)
+    return reading.read_source(path)
 
 
 def clean(input: str | Path, *, data: bytes | None = None) -> article.Article:
@@ -94,7 +106,8 @@ def _check_script_target(input: str | Path, target: Path, force: bool) -> None:
     files.check_writable(target)
     if target.exists() and not force:
         raise OutputExistsError(
-            f"{target} already exists and may hold hand edits; use --force to replace it (a .bak copy is kept)")
+            f"{target} already exists and may hold hand edits; use --force to replace it (a .bak copy is kept)"
+        )
 
 
 def write_script(episode: script.Episode, target: Path) -> Path:
@@ -110,19 +123,26 @@ def write_script(episode: script.Episode, target: Path) -> Path:
     return target
 
 
-def _drafted(input: str | Path, data: bytes | None, show: str | None, title: str | None, author: str | None,
-             segment_seconds: float) -> script.Episode:
-    seconds = settings.segment_seconds(segment_seconds)
-    return drafting.draft(clean(input, data=data), show=show, title=title, author=author, segment_seconds=seconds)
+def _drafted(input: str | Path, data: bytes | None, asked: DraftSettings | None) -> script.Episode:
+    asked = asked or DraftSettings()
+    seconds = settings.segment_seconds(asked.segment_seconds)
+    return drafting.draft(
+        clean(input, data=data), show=asked.show, title=asked.title, author=asked.author, segment_seconds=seconds
+    )
 
 
-def draft(input: str | Path, output: str | Path | None = None, *, data: bytes | None = None, force: bool = False,
-          show: str | None = None, title: str | None = None, author: str | None = None,
-          segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS) -> Drafted:
+def draft(
+    input: str | Path,
+    output: str | Path | None = None,
+    asked: DraftSettings | None = None,
+    *,
+    data: bytes | None = None,
+    force: bool = False,
+) -> Drafted:
     """Clean *input* and write its episode script (never over an existing one without *force*)."""
     target = script_path_for(input, output)
     _check_script_target(input, target, force)
-    episode = _drafted(input, data, show, title, author, segment_seconds)
+    episode = _drafted(input, data, asked)
     return Drafted(write_script(episode, target), episode)
 
 
@@ -153,8 +173,13 @@ def prepare(source: ScriptSource, asked: RenderSettings | None = None) -> Resolv
     return resolve(load_script(source), asked, script_path=Path(source))
 
 
-def render(source: ScriptSource, asked: RenderSettings | None = None, *, on_event: EventHandler | None = None,
-           warm: WarmWorkers | None = None) -> Result:
+def render(
+    source: ScriptSource,
+    asked: RenderSettings | None = None,
+    *,
+    on_event: EventHandler | None = None,
+    warm: WarmWorkers | None = None,
+) -> Result:
     """Render a script (file or episode) to one audio file with its tags, chapters and sidecars."""
     with contextlib.nullcontext(warm) if warm is not None else run.warm_workers() as workers:
         # the worker starts while the script is read and checked
@@ -166,34 +191,44 @@ def dry_run(source: ScriptSource, asked: RenderSettings | None = None) -> Plan:
     return plan(prepare(source, asked))
 
 
-def episode(input: str | Path, asked: RenderSettings | None = None, *, data: bytes | None = None,
-            force: bool = False, show: str | None = None, title: str | None = None, author: str | None = None,
-            segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS, on_event: EventHandler | None = None,
-            warm: WarmWorkers | None = None) -> tuple[Path, Result]:
+def episode(
+    input: str | Path,
+    asked: RenderSettings | None = None,
+    drafting_asked: DraftSettings | None = None,
+    *,
+    data: bytes | None = None,
+    force: bool = False,
+    on_event: EventHandler | None = None,
+    warm: WarmWorkers | None = None,
+) -> tuple[Path, Result]:
     """Draft and render in one go; the script is left beside the audio for later edits.
 
     Every setting is checked before the script is written, so bad input leaves nothing behind.
     """
     asked = asked or RenderSettings()
     target = _episode_script_path(input, asked.output)
-    if asked.output is not None and str(input) != "-" and Path(asked.output).exists() \
-            and Path(asked.output).resolve() == Path(input).resolve():
-        raise InputError(f"the output {asked.output} is the input itself; choose another name with -o")
-    if asked.output is not None:
-        files.check_writable(asked.output)
+    output = Path(asked.output) if asked.output is not None else None
+    if output is not None and str(input) != "-" and output.exists() and output.resolve() == Path(input).resolve():
+        raise InputError(f"the output {output} is the input itself; choose another name with -o")
+    if output is not None:
+        files.check_writable(output)
     _check_script_target(input, target, force)
-    drafted = _drafted(input, data, show, title, author, segment_seconds)
+    drafted = _drafted(input, data, drafting_asked)
     resolved = resolve(drafted, asked, script_path=target)
     write_script(drafted, target)
     return target, run.render(resolved, on_event=on_event, warm=warm)
 
 
-def dry_run_episode(input: str | Path, asked: RenderSettings | None = None, *, data: bytes | None = None,
-                    show: str | None = None, title: str | None = None, author: str | None = None,
-                    segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS) -> Plan:
+def dry_run_episode(
+    input: str | Path,
+    asked: RenderSettings | None = None,
+    drafting_asked: DraftSettings | None = None,
+    *,
+    data: bytes | None = None,
+) -> Plan:
     """What :func:`episode` would synthesise, with the draft kept in memory: nothing is written."""
     asked = asked or RenderSettings()
-    drafted = _drafted(input, data, show, title, author, segment_seconds)
+    drafted = _drafted(input, data, drafting_asked)
     return plan(resolve(drafted, asked, script_path=_episode_script_path(input, asked.output)))
 
 
@@ -230,8 +265,9 @@ def check(source: ScriptSource) -> list[SegmentReport]:
     reports = []
     for segment in episode.segments:
         text = "\n".join(plain_text(p.text) for p in segment.paragraphs)
-        reports.append(SegmentReport(segment.id, segment.line, speech.explain(text, lexicon),
-                                     speech.lint(text, lexicon)))
+        reports.append(
+            SegmentReport(segment.id, segment.line, speech.explain(text, lexicon), speech.lint(text, lexicon))
+        )
     return reports
 
 
@@ -240,8 +276,13 @@ def sample_text() -> bytes:
     return resources.files("podkit.samples").joinpath("commentary.txt").read_bytes()
 
 
-def demo(folder: str | Path, asked: RenderSettings | None = None, *, on_event: EventHandler | None = None,
-         warm: WarmWorkers | None = None) -> tuple[Path, Result]:
+def demo(
+    folder: str | Path,
+    asked: RenderSettings | None = None,
+    *,
+    on_event: EventHandler | None = None,
+    warm: WarmWorkers | None = None,
+) -> tuple[Path, Result]:
     """Run :func:`episode` on the bundled sample column, into *folder*."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -256,4 +297,4 @@ def demo(folder: str | Path, asked: RenderSettings | None = None, *, on_event: E
     if asked.output is None:
         extension = (asked.format or settings.DEFAULT_FORMAT).lower()
         asked = dataclasses.replace(asked, output=folder / f"night-buses.{extension}")
-    return episode(sample, asked, force=True, show="podkit demo", on_event=on_event, warm=warm)
+    return episode(sample, asked, DraftSettings(show="podkit demo"), force=True, on_event=on_event, warm=warm)

@@ -51,7 +51,7 @@ class ScriptError(InputError):
             where = f"{where}:{self.line}"
         return f"{where}: {self.message}"
 
-    def at(self, path: str | Path) -> "ScriptError":
+    def at(self, path: str | Path) -> ScriptError:
         """The same error, naming *path* (the parser itself does no I/O)."""
         return ScriptError(self.message, path=path, line=self.line)
 

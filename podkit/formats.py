@@ -49,11 +49,22 @@ FORMATS: dict[str, OutputFormat] = {
     for f in (
         OutputFormat("mp3", ".mp3", "audio/mpeg", (), "mp3", True, "id3", 1.0, 0.5),
         OutputFormat("m4a", ".m4a", "audio/x-m4a", ("-c:a", "aac"), "ipod", True, "mp4", 1.0, 0.0),
-        OutputFormat("opus", ".opus", "audio/ogg", ("-c:a", "libopus", "-application", "voip"), "ogg", True,
-                     "vorbis", 2.0, 0.0, (8000, 12000, 16000, 24000, 48000)),
+        OutputFormat(
+            "opus",
+            ".opus",
+            "audio/ogg",
+            ("-c:a", "libopus", "-application", "voip"),
+            "ogg",
+            True,
+            "vorbis",
+            2.0,
+            0.0,
+            (8000, 12000, 16000, 24000, 48000),
+        ),
         OutputFormat("flac", ".flac", "audio/flac", ("-c:a", "flac"), "flac", False, "vorbis", 0.2, 0.0),
-        OutputFormat("wav", ".wav", "audio/wav", ("-c:a", "pcm_s16le", "-fflags", "+bitexact"), "wav", False,
-                     "id3", 0.2, 0.0),
+        OutputFormat(
+            "wav", ".wav", "audio/wav", ("-c:a", "pcm_s16le", "-fflags", "+bitexact"), "wav", False, "id3", 0.2, 0.0
+        ),
     )
 }
 #: Feed enclosures podcast apps play everywhere.
@@ -87,17 +98,21 @@ def format_for(output: Path | None, requested: str | None) -> OutputFormat:
     if by_extension is None:
         raise UsageError(f"'{output}' has an extension podkit does not write; use one of {_known()}")
     if by_name is not None and by_name is not by_extension:
-        raise UsageError(f"--format {by_name.name} contradicts the output name '{output.name}' "
-                         f"({by_extension.extension} is {by_extension.name}); drop one or make them agree")
+        raise UsageError(
+            f"--format {by_name.name} contradicts the output name '{output.name}' "
+            f"({by_extension.extension} is {by_extension.name}); drop one or make them agree"
+        )
     return by_extension
 
 
-#: MP3 bitrates (kbps) by MPEG version: MPEG-1 at 32 kHz and up, MPEG-2 below.
-_MP3_BITRATES_KBPS = {
+#: MP3 bitrates (kbps) by MPEG version, in the order of their index in a frame header
+#: (MPEG-2.5 shares MPEG-2's); the frame parser in :mod:`podkit.audio.mp3` reads these too.
+MP3_BITRATES_KBPS = {
     "mpeg1": (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
     "mpeg2": (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
-_MP3_SAMPLE_RATES_HZ = {"mpeg1": (44100, 48000, 32000), "mpeg2": (22050, 24000, 16000)}
+#: MP3 sample rates by MPEG version, in the order of their index in a frame header.
+MP3_SAMPLE_RATES_HZ = {"mpeg1": (44100, 48000, 32000), "mpeg2": (22050, 24000, 16000), "mpeg2.5": (11025, 12000, 8000)}
 _BITRATE_RE = re.compile(r"(\d{1,3})k")
 
 
@@ -114,12 +129,13 @@ def bitrate_kbps(fmt: OutputFormat, bitrate: str, sample_rate_hz: int) -> int | 
         if match is None or not 8 <= int(match.group(1)) <= 512:
             raise InvalidSettingError(f"'{bitrate}' is not a bitrate like 96k")
         return int(match.group(1))
-    version = next((v for v, rates in _MP3_SAMPLE_RATES_HZ.items() if sample_rate_hz in rates), None)
+    version = next((v for v, rates in MP3_SAMPLE_RATES_HZ.items() if sample_rate_hz in rates and v != "mpeg2.5"), None)
     if version is None:
         raise InvalidSettingError(f"MP3 cannot be {sample_rate_hz} Hz; use 44100, 48000, 32000, 24000, 22050 or 16000")
-    allowed = _MP3_BITRATES_KBPS[version]
+    allowed = MP3_BITRATES_KBPS[version]
     kbps = int(match.group(1)) if match else 0
     if kbps not in allowed:
         raise InvalidSettingError(
-            f"{bitrate} is not an MP3 bitrate at {sample_rate_hz} Hz; use one of " + ", ".join(f"{b}k" for b in allowed))
+            f"{bitrate} is not an MP3 bitrate at {sample_rate_hz} Hz; use one of " + ", ".join(f"{b}k" for b in allowed)
+        )
     return kbps

@@ -56,7 +56,8 @@ def words_per_minute(value: object) -> int:
     wpm = _number(value, "the rate (words per minute)")
     if not MIN_WORDS_PER_MINUTE <= wpm <= MAX_WORDS_PER_MINUTE:
         raise InvalidSettingError(
-            f"rate {wpm:g} words per minute is out of range ({MIN_WORDS_PER_MINUTE} to {MAX_WORDS_PER_MINUTE})")
+            f"rate {wpm:g} words per minute is out of range ({MIN_WORDS_PER_MINUTE} to {MAX_WORDS_PER_MINUTE})"
+        )
     return int(round(wpm))
 
 
@@ -86,7 +87,9 @@ def pause_seconds(value: object) -> float:
     """A pause's length: more than 0 and at most :data:`MAX_PAUSE_SECONDS`."""
     secs = _number(value, "a pause")
     if not 0 < secs <= MAX_PAUSE_SECONDS:
-        raise InvalidSettingError(f"a pause must be more than 0 and at most {MAX_PAUSE_SECONDS:g} seconds, not {secs:g}")
+        raise InvalidSettingError(
+            f"a pause must be more than 0 and at most {MAX_PAUSE_SECONDS:g} seconds, not {secs:g}"
+        )
     return secs
 
 
@@ -95,5 +98,6 @@ def segment_seconds(value: object) -> float:
     secs = _number(value, "the segment length")
     if not MIN_SEGMENT_SECONDS <= secs <= MAX_SEGMENT_SECONDS:
         raise InvalidSettingError(
-            f"segment length {secs:g} s is out of range ({MIN_SEGMENT_SECONDS:g} to {MAX_SEGMENT_SECONDS:g})")
+            f"segment length {secs:g} s is out of range ({MIN_SEGMENT_SECONDS:g} to {MAX_SEGMENT_SECONDS:g})"
+        )
     return secs

@@ -33,8 +33,6 @@ Results are printed and written to docs/benchmarks.md (``--doc PATH``, ``--no-do
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import argparse
 import os
 import platform
@@ -49,7 +47,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +72,20 @@ _LAST = ["Nguyen", "O'Brien", "Kowalski", "Okafor", "Smith", "García", "Müller
 _PLACES = ["Leeds", "Bristol", "the Northern Line", "Route 38", "Glasgow Central", "the A40", "Dundee", "Crewe"]
 _ORGS = ["the council", "the transport committee", "Network Rail", "the BBC", "the ONS", "the Treasury", "the NHS"]
 _THINGS = ["timetable", "signalling upgrade", "fare freeze", "bus lane", "depot", "ticket machine", "night service"]
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _QUOTES = [
     "We run what we can, when we can.",
@@ -96,45 +107,69 @@ def _sentence(r: random.Random) -> str:
     """One written sentence: names, numbers, dates, money, times, abbreviations."""
     n = r.randrange(14)
     if n == 0:
-        return (f"In {r.randint(1968, 2023)}, {_name(r)} told {r.choice(_ORGS)} that the {r.choice(_THINGS)} "
-                f"had cost £{r.randint(2, 950)}.{r.randint(1, 9)} million, about {r.randint(3, 78)}% more than planned.")
+        return (
+            f"In {r.randint(1968, 2023)}, {_name(r)} told {r.choice(_ORGS)} that the {r.choice(_THINGS)} "
+            f"had cost £{r.randint(2, 950)}.{r.randint(1, 9)} million, about {r.randint(3, 78)}% more than planned."
+        )
     if n == 1:
-        return (f"Dr. {r.choice(_LAST)} counted {r.randint(1200, 98000):,} passengers on the "
-                f"{r.randint(5, 11)}:{r.choice(['05', '15', '30', '45'])} a.m. service on {r.choice(_DAYS)}, "
-                f"{r.randint(1, 28)} {r.choice(_MONTHS)}.")
+        return (
+            f"Dr. {r.choice(_LAST)} counted {r.randint(1200, 98000):,} passengers on the "
+            f"{r.randint(5, 11)}:{r.choice(['05', '15', '30', '45'])} a.m. service on {r.choice(_DAYS)}, "
+            f"{r.randint(1, 28)} {r.choice(_MONTHS)}."
+        )
     if n == 2:
-        return (f"By {r.randint(1, 11)}:{r.randint(0, 59):02d} p.m. the queue at {r.choice(_PLACES)} "
-                f"was {r.randint(20, 400)} metres long, and it was only the {r.choice(['2nd', '3rd', '4th', '21st'])} day of the strike.")
+        return (
+            f"By {r.randint(1, 11)}:{r.randint(0, 59):02d} p.m. the queue at {r.choice(_PLACES)} "
+            f"was {r.randint(20, 400)} metres long, and it was only the {r.choice(['2nd', '3rd', '4th', '21st'])} day of the strike."
+        )
     if n == 3:
-        return (f"The proposal, No. {r.randint(3, 90)}, would cut fares by {r.choice(['a third', 'a quarter', 'half'])} "
-                f"from {r.randint(1, 28)}/{r.randint(1, 12)}/{r.randint(2024, 2030)}.")
+        return (
+            f"The proposal, No. {r.randint(3, 90)}, would cut fares by {r.choice(['a third', 'a quarter', 'half'])} "
+            f"from {r.randint(1, 28)}/{r.randint(1, 12)}/{r.randint(2024, 2030)}."
+        )
     if n == 4:
-        return (f"Mrs {r.choice(_LAST)}, who has driven the {r.choice(_PLACES)} route for {r.randint(3, 31)} years, "
-                f"thinks the {r.choice(_THINGS)} is the real problem.")
+        return (
+            f"Mrs {r.choice(_LAST)}, who has driven the {r.choice(_PLACES)} route for {r.randint(3, 31)} years, "
+            f"thinks the {r.choice(_THINGS)} is the real problem."
+        )
     if n == 5:
-        return (f"Ridership fell from {r.randint(10, 99)}.{r.randint(1, 9)} million in {r.randint(1990, 2005)} "
-                f"to {r.randint(2, 9)}.{r.randint(1, 9)} million in {r.randint(2010, 2023)}, a drop nobody predicted.")
+        return (
+            f"Ridership fell from {r.randint(10, 99)}.{r.randint(1, 9)} million in {r.randint(1990, 2005)} "
+            f"to {r.randint(2, 9)}.{r.randint(1, 9)} million in {r.randint(2010, 2023)}, a drop nobody predicted."
+        )
     if n == 6:
         return f"Ask anyone at {r.choice(_PLACES)} and you will hear the same complaint about the {r.choice(_THINGS)}."
     if n == 7:
-        return (f"The {r.choice(['1970s', '1980s', '1990s'])} plan promised {r.randint(12, 240)} new carriages, "
-                f"but only {r.randint(2, 11)} ever arrived, at ${r.randint(1, 9)},{r.randint(100, 999)} each.")
+        return (
+            f"The {r.choice(['1970s', '1980s', '1990s'])} plan promised {r.randint(12, 240)} new carriages, "
+            f"but only {r.randint(2, 11)} ever arrived, at ${r.randint(1, 9)},{r.randint(100, 999)} each."
+        )
     if n == 8:
-        return (f"{_name(r)}, a spokesperson for {r.choice(_ORGS)}, said the figures would be published "
-                f"in {r.choice(_MONTHS)} {r.randint(2024, 2027)}.")
+        return (
+            f"{_name(r)}, a spokesperson for {r.choice(_ORGS)}, said the figures would be published "
+            f"in {r.choice(_MONTHS)} {r.randint(2024, 2027)}."
+        )
     if n == 9:
-        return (f"That is roughly {r.randint(2, 19)} times the cost of the {r.choice(_THINGS)} "
-                f"in {r.choice(['Zurich', 'Lyon', 'Utrecht', 'Porto', 'Oslo'])}, where trains run every {r.randint(3, 15)} minutes.")
+        return (
+            f"That is roughly {r.randint(2, 19)} times the cost of the {r.choice(_THINGS)} "
+            f"in {r.choice(['Zurich', 'Lyon', 'Utrecht', 'Porto', 'Oslo'])}, where trains run every {r.randint(3, 15)} minutes."
+        )
     if n == 10:
         return f"Why, then, does the {r.choice(_THINGS)} at {r.choice(_PLACES)} still close at {r.randint(8, 11)} p.m.?"
     if n == 11:
-        return (f"According to the report, {r.randint(11, 89)}.{r.randint(0, 9)} per cent of services ran late, "
-                f"and {r.randint(2, 9)} in {r.randint(10, 20)} were cancelled outright.")
+        return (
+            f"According to the report, {r.randint(11, 89)}.{r.randint(0, 9)} per cent of services ran late, "
+            f"and {r.randint(2, 9)} in {r.randint(10, 20)} were cancelled outright."
+        )
     if n == 12:
-        return (f"The minister, Rt Hon {_name(r)}, visited {r.choice(_PLACES)} on {r.choice(_DAYS)} "
-                f"and stayed for {r.randint(12, 55)} minutes.")
-    return (f"It is a small thing, perhaps, but small things add up when {r.randint(300, 9000):,} people "
-            f"make the same journey every morning.")
+        return (
+            f"The minister, Rt Hon {_name(r)}, visited {r.choice(_PLACES)} on {r.choice(_DAYS)} "
+            f"and stayed for {r.randint(12, 55)} minutes."
+        )
+    return (
+        f"It is a small thing, perhaps, but small things add up when {r.randint(300, 9000):,} people "
+        f"make the same journey every morning."
+    )
 
 
 def _paragraph(r: random.Random, words: int) -> tuple[script.Paragraph, int]:
@@ -178,8 +213,12 @@ def commentary(minutes: float, written_wpm: float = WPM, seed: int = SEED) -> sc
         i = len(segments) + 1
         segments.append(script.Segment(f"part-{i:03d}", f"Part {i}: the {r.choice(_THINGS)}", tuple(paras)))
         done += got
-    meta = script.Meta(show="podkit benchmark", title=f"A {minutes:g}-minute commentary", author="bench.py",
-                       voices={"quote": "en-us+f3"})
+    meta = script.Meta(
+        show="podkit benchmark",
+        title=f"A {minutes:g}-minute commentary",
+        author="bench.py",
+        voices={"quote": "en-us+f3"},
+    )
     return script.Episode(meta, tuple(segments))
 
 
@@ -232,8 +271,9 @@ class Measure:
     peak_pss: int
 
     def __add__(self, other: Measure) -> Measure:  # sequential steps: times add, peaks do not
-        return Measure(self.seconds + other.seconds, max(self.peak_rss, other.peak_rss),
-                       max(self.peak_pss, other.peak_pss))
+        return Measure(
+            self.seconds + other.seconds, max(self.peak_rss, other.peak_rss), max(self.peak_pss, other.peak_pss)
+        )
 
 
 def _tree(root: int) -> list[int]:
@@ -346,14 +386,29 @@ def bare_tools(text: Path, work: Path) -> tuple[Measure, Measure]:
     """espeak-ng on the whole text, then one ffmpeg encode: (espeak, ffmpeg)."""
     wav, mp3 = work / "bare.wav", work / "bare.mp3"
     synth, _ = run([espeak_exe(), "-v", "en-us", "-s", str(WPM), "-f", str(text), "-w", str(wav)])
-    enc, _ = run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
-                  "-ar", str(SAMPLE_RATE), "-ac", "1", "-b:a", "96k", str(mp3)])
+    enc, _ = run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(wav),
+            "-ar",
+            str(SAMPLE_RATE),
+            "-ac",
+            "1",
+            "-b:a",
+            "96k",
+            str(mp3),
+        ]
+    )
     return synth, enc
 
 
 def render(script_file: Path, out: Path, cache: Path, jobs: int, *, dry_run: bool = False) -> tuple[Measure, str]:
-    cmd = [*podkit_cmd(), "render", str(script_file), "-o", str(out), "--cache-dir", str(cache),
-           "--jobs", str(jobs)]
+    cmd = [*podkit_cmd(), "render", str(script_file), "-o", str(out), "--cache-dir", str(cache), "--jobs", str(jobs)]
     cmd += ["--dry-run"] if dry_run else ["--quiet"]
     return run(cmd)
 
@@ -381,8 +436,25 @@ def decode(path: Path):
     """Decoded 16-bit mono samples at 44.1 kHz (numpy int16)."""
     import numpy as np
 
-    raw = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path), "-f", "s16le",
-                          "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<i2")
 
 
@@ -470,8 +542,11 @@ def bench_size(minutes: float, written_wpm: float, work: Path, jobs: int) -> tup
     shutil.rmtree(cache, ignore_errors=True)
     m, _ = render(script_file, out, cache, jobs)
     row = Row(minutes, ep.words, len(ep.segments), mp3_seconds(out), bare_audio, espeak, ffmpeg, m)
-    print(f"  {minutes:g} min: bare {row.bare.seconds:.1f} s (espeak-ng {espeak.seconds:.1f} + ffmpeg "
-          f"{ffmpeg.seconds:.1f}), podkit {m.seconds:.1f} s, peak {m.peak_rss / MB:.0f} MB", flush=True)
+    print(
+        f"  {minutes:g} min: bare {row.bare.seconds:.1f} s (espeak-ng {espeak.seconds:.1f} + ffmpeg "
+        f"{ffmpeg.seconds:.1f}), podkit {m.seconds:.1f} s, peak {m.peak_rss / MB:.0f} MB",
+        flush=True,
+    )
     return row, script_file, out, cache
 
 
@@ -489,7 +564,7 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     assert len(changed) == 1, f"the edit changed {len(changed)} lines"
     _, listing = render(script_file, out, cache, jobs, dry_run=True)
     planned = to_synthesise(listing)
-    entries = lambda c: sum(1 for f in c.rglob("*.json") if "pcm" in f.relative_to(c).parts)  # noqa: E731
+    entries = lambda c: sum(1 for f in c.rglob("*.json") if "pcm" in f.relative_to(c).parts)
     n_before = entries(cache)
     # the re-render is timed EDIT_RUNS times from the same warm cache (a hard-linked copy each
     # time: entries are replaced by rename, never written in place) and the median is reported
@@ -515,15 +590,31 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     n = min(len(a), len(b))
     diff = int(np.abs(a[:n].astype(np.int32) - b[:n].astype(np.int32)).max()) if n else 0
     ca, cb = chapters(out), chapters(cold_out)
-    chap = max((abs(x[1] - y[1]) for x, y in zip(ca, cb, strict=True)), default=0) \
-        if [x[0] for x in ca] == [y[0] for y in cb] else None
+    chap = (
+        max((abs(x[1] - y[1]) for x, y in zip(ca, cb, strict=True)), default=0)
+        if [x[0] for x in ca] == [y[0] for y in cb]
+        else None
+    )
     starts = [c[1] for c in ca]  # one chapter per segment, in order
     bounds = starts[seg_index : seg_index + 2]
     seams = [(max_step(a, t), max_step(b, t)) for t in bounds]
     drift = max(abs(x[1] - y[1]) for x, y in zip(original_chapters[: seg_index + 1], cb[: seg_index + 1], strict=True))
-    return EditCase(row.minutes, seg_id, planned, new_entries, rerender, rerender_all, row.podkit, cold_edited,
-                    abs(len(a) - len(b)) * 1000 / SAMPLE_RATE, chap, diff == 0 and len(a) == len(b), diff, seams,
-                    drift)
+    return EditCase(
+        row.minutes,
+        seg_id,
+        planned,
+        new_entries,
+        rerender,
+        rerender_all,
+        row.podkit,
+        cold_edited,
+        abs(len(a) - len(b)) * 1000 / SAMPLE_RATE,
+        chap,
+        diff == 0 and len(a) == len(b),
+        diff,
+        seams,
+        drift,
+    )
 
 
 def startup(runs: int = 10) -> Startup:
@@ -541,14 +632,24 @@ def startup(runs: int = 10) -> Startup:
     as_is = times(podkit_cmd() + ["--help"], {**ORIGINAL_ENV, "PYTHONPATH": ENV.get("PYTHONPATH", "")})
     heavy = "('pyttsx3', 'pydub', 'numpy', 'scipy', 'lameenc', 'soxr', 'mutagen', 'trafilatura')"
     probe_import = f"import sys, podkit.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
-    probe_help = ("import sys, contextlib, io\nfrom podkit.cli import app\n"
-                  "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        app(['--help'])\n"
-                  "    except SystemExit:\n        pass\n"
-                  f"print(' '.join(m for m in {heavy} if m in sys.modules))")
-    probe = lambda code: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: E731
-                                        check=True, env=ENV).stdout.split()
-    return Startup(min(h), statistics.median(h), min(p), statistics.median(p), statistics.median(as_is),
-                   probe(probe_import), probe(probe_help))
+    probe_help = (
+        "import sys, contextlib, io\nfrom podkit.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        app(['--help'])\n"
+        "    except SystemExit:\n        pass\n"
+        f"print(' '.join(m for m in {heavy} if m in sys.modules))"
+    )
+    probe = lambda code: subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV
+    ).stdout.split()
+    return Startup(
+        min(h),
+        statistics.median(h),
+        min(p),
+        statistics.median(p),
+        statistics.median(as_is),
+        probe(probe_import),
+        probe(probe_help),
+    )
 
 
 def warm_up(work: Path, jobs: int) -> None:
@@ -581,8 +682,9 @@ def stages(script_file: Path, work: Path, jobs: int) -> dict[str, float]:
 
     cache = work / "cache-stages"
     shutil.rmtree(cache, ignore_errors=True)
-    _, out = run([sys.executable, "-c", _STAGES_DRIVER, str(script_file), str(work / "stages.mp3"), str(cache),
-                  str(jobs)])
+    _, out = run(
+        [sys.executable, "-c", _STAGES_DRIVER, str(script_file), str(work / "stages.mp3"), str(cache), str(jobs)]
+    )
     shutil.rmtree(cache, ignore_errors=True)
     at = dict(json.loads(out.strip().splitlines()[-1]))
     return {
@@ -608,15 +710,24 @@ def snapshot(work: Path) -> Path:
 
 
 def machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "podkit"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "podkit"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         commit += " (podkit/ has uncommitted changes)" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
@@ -649,15 +760,32 @@ def _mmss(seconds: float) -> str:
 
 
 def table(rows: list[Row]) -> list[str]:
-    head = ["minutes (target)", "words", "segments", "audio podkit / bare", "bare s (espeak-ng + ffmpeg)", "podkit s",
-            "time ratio", "bare peak MB", "podkit peak MB (RSS sum / PSS sum)", "memory limit MB", "memory / limit"]
+    head = [
+        "minutes (target)",
+        "words",
+        "segments",
+        "audio podkit / bare",
+        "bare s (espeak-ng + ffmpeg)",
+        "podkit s",
+        "time ratio",
+        "bare peak MB",
+        "podkit peak MB (RSS sum / PSS sum)",
+        "memory limit MB",
+        "memory / limit",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [
-            f"{r.minutes:g}", f"{r.words:,}", str(r.segments), f"{_mmss(r.audio_s)} / {_mmss(r.bare_audio_s)}",
-            f"{r.bare.seconds:.1f} ({r.espeak.seconds:.1f} + {r.ffmpeg.seconds:.1f})", f"{r.podkit.seconds:.1f}",
-            f"{r.podkit.seconds / r.bare.seconds:.2f}", f"{r.bare.peak_rss / MB:.0f}",
-            f"{r.podkit.peak_rss / MB:.0f} / {r.podkit.peak_pss / MB:.0f}", f"{r.memory_limit / MB:.0f}",
+            f"{r.minutes:g}",
+            f"{r.words:,}",
+            str(r.segments),
+            f"{_mmss(r.audio_s)} / {_mmss(r.bare_audio_s)}",
+            f"{r.bare.seconds:.1f} ({r.espeak.seconds:.1f} + {r.ffmpeg.seconds:.1f})",
+            f"{r.podkit.seconds:.1f}",
+            f"{r.podkit.seconds / r.bare.seconds:.2f}",
+            f"{r.bare.peak_rss / MB:.0f}",
+            f"{r.podkit.peak_rss / MB:.0f} / {r.podkit.peak_pss / MB:.0f}",
+            f"{r.memory_limit / MB:.0f}",
             f"{r.podkit.peak_rss / r.memory_limit:.2f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -671,73 +799,133 @@ def goals(rows: list[Row], edit: EditCase | None, start: Startup) -> list[tuple[
     out: list[tuple[str, bool | None, str]] = []
     if ref:
         ratio = ref.podkit.seconds / ref.bare.seconds
-        out.append(("cold 60-minute render <= 0.6 x bare tools", ratio <= 0.6,
-                    f"{ref.podkit.seconds:.1f} s / {ref.bare.seconds:.1f} s = {ratio:.2f}"))
+        out.append(
+            (
+                "cold 60-minute render <= 0.6 x bare tools",
+                ratio <= 0.6,
+                f"{ref.podkit.seconds:.1f} s / {ref.bare.seconds:.1f} s = {ratio:.2f}",
+            )
+        )
     else:
         out.append(("cold 60-minute render <= 0.6 x bare tools", None, "60 minutes not run"))
     if edit:
         where = "" if edit.minutes == 60 else f" (measured on {edit.minutes:g} minutes, not 60)"
         ratio = edit.rerender.seconds / edit.cold.seconds
-        out.append((f"edit: exactly one segment synthesised{where}",
-                    edit.planned == [edit.segment] and edit.new_entries == 1,
-                    f"dry run lists {edit.planned}, edited {edit.segment!r}; {edit.new_entries} new cache entry(ies)"))
-        out.append((f"edit: re-render <= 0.1 x cold render{where}", ratio <= 0.1,
-                    f"{edit.rerender.seconds:.2f} s / {edit.cold.seconds:.1f} s = {ratio:.3f}"))
+        out.append(
+            (
+                f"edit: exactly one segment synthesised{where}",
+                edit.planned == [edit.segment] and edit.new_entries == 1,
+                f"dry run lists {edit.planned}, edited {edit.segment!r}; {edit.new_entries} new cache entry(ies)",
+            )
+        )
+        out.append(
+            (
+                f"edit: re-render <= 0.1 x cold render{where}",
+                ratio <= 0.1,
+                f"{edit.rerender.seconds:.2f} s / {edit.cold.seconds:.1f} s = {ratio:.3f}",
+            )
+        )
         same = edit.length_diff_ms <= 50 and edit.chapters_diff_ms is not None and edit.chapters_diff_ms <= 50
         seam_ok = all(inc <= cold + 328 for inc, cold in edit.seam_steps)  # 328 = 1 % of full scale
-        out.append((f"edit: output = cold render of the edited script{where}", same and seam_ok,
-                    f"length differs by {edit.length_diff_ms:.1f} ms, chapter starts by "
-                    f"{'different ids' if edit.chapters_diff_ms is None else f'{edit.chapters_diff_ms} ms'}; "
-                    f"decoded audio {'identical' if edit.identical_audio else f'max sample diff {edit.max_sample_diff}'}; "
-                    f"largest step at the edited segment's boundaries (incremental, cold): {edit.seam_steps}; "
-                    f"two cold renders already disagree by {edit.cold_vs_cold_ms} ms on chapter starts before the edit"))
+        out.append(
+            (
+                f"edit: output = cold render of the edited script{where}",
+                same and seam_ok,
+                f"length differs by {edit.length_diff_ms:.1f} ms, chapter starts by "
+                f"{'different ids' if edit.chapters_diff_ms is None else f'{edit.chapters_diff_ms} ms'}; "
+                f"decoded audio {'identical' if edit.identical_audio else f'max sample diff {edit.max_sample_diff}'}; "
+                f"largest step at the edited segment's boundaries (incremental, cold): {edit.seam_steps}; "
+                f"two cold renders already disagree by {edit.cold_vs_cold_ms} ms on chapter starts before the edit",
+            )
+        )
     if ref:
-        out.append(("peak memory at 60 minutes < 2 x PCM16 + 150 MB", ref.podkit.peak_rss < ref.memory_limit,
-                    f"{ref.podkit.peak_rss / MB:.0f} MB (PSS {ref.podkit.peak_pss / MB:.0f} MB) "
-                    f"against a limit of {ref.memory_limit / MB:.0f} MB"))
+        out.append(
+            (
+                "peak memory at 60 minutes < 2 x PCM16 + 150 MB",
+                ref.podkit.peak_rss < ref.memory_limit,
+                f"{ref.podkit.peak_rss / MB:.0f} MB (PSS {ref.podkit.peak_pss / MB:.0f} MB) "
+                f"against a limit of {ref.memory_limit / MB:.0f} MB",
+            )
+        )
     if ref and 180 in by:
         ratio = by[180].podkit.seconds / ref.podkit.seconds
-        out.append(("180 minutes <= 3.3 x the 60-minute time", ratio <= 3.3,
-                    f"{by[180].podkit.seconds:.1f} s / {ref.podkit.seconds:.1f} s = {ratio:.2f}"))
+        out.append(
+            (
+                "180 minutes <= 3.3 x the 60-minute time",
+                ratio <= 3.3,
+                f"{by[180].podkit.seconds:.1f} s / {ref.podkit.seconds:.1f} s = {ratio:.2f}",
+            )
+        )
     else:
         out.append(("180 minutes <= 3.3 x the 60-minute time", None, "60 and 180 minutes not both run"))
-    out.append(("`podkit --help` < 0.3 s", start.help_median < 0.3,
-                f"median {start.help_median:.3f} s, min {start.help_min:.3f} s "
-                f"(python -c pass: median {start.python_median:.3f} s)"))
-    out.append(("importing the CLI / running --help loads no heavy module",
-                not start.heavy_on_import and not start.heavy_on_help,
-                f"on import: {start.heavy_on_import or 'none'}; on --help: {start.heavy_on_help or 'none'}"))
+    out.append(
+        (
+            "`podkit --help` < 0.3 s",
+            start.help_median < 0.3,
+            f"median {start.help_median:.3f} s, min {start.help_min:.3f} s "
+            f"(python -c pass: median {start.python_median:.3f} s)",
+        )
+    )
+    out.append(
+        (
+            "importing the CLI / running --help loads no heavy module",
+            not start.heavy_on_import and not start.heavy_on_help,
+            f"on import: {start.heavy_on_import or 'none'}; on --help: {start.heavy_on_help or 'none'}",
+        )
+    )
     return out
 
 
-def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase | None, start: Startup,
-           checks, stage_times: dict[str, float] | None, jobs: int) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+def report(
+    command: str,
+    info: dict[str, str],
+    rows: list[Row],
+    edit: EditCase | None,
+    start: Startup,
+    checks,
+    stage_times: dict[str, float] | None,
+    jobs: int,
+) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
-        "# Benchmarks", "",
+        "# Benchmarks",
+        "",
         "Written by `scripts/bench.py`; rerun it to update (notes at the end are kept). podkit renders a "
         "generated commentary (fixed seed; names, numbers, dates, money, quotes in a second voice; segments "
         "of about two minutes; sized to the given minutes of audio at 170 wpm) "
         "with loudness normalisation on (-16 LUFS, the default) to 44.1 kHz 96 kbps MP3. The baseline is what a "
         "user could script with the bare tools: `espeak-ng -v en-us -s 170 -f text.txt -w out.wav` on the same "
         "text, then `ffmpeg -i out.wav -ar 44100 -ac 1 -b:a 96k out.mp3` (the imageio-ffmpeg binary, default "
-        "settings); its time is the sum of the two.", "",
+        "settings); its time is the sum of the two.",
+        "",
         "Time is wall time of the subprocess; memory is the largest sum of RSS over the process tree "
         "(workers and ffmpeg children included) sampled every 50 ms from /proc/PID/statm, with the PSS sum "
         "(shared pages counted once, from smaps_rollup, which is costly to read, so every 0.5 s) beside it. "
         "The memory limit is 2 x the episode's 16-bit PCM at 44.1 kHz + 150 MB. Ratios come from the same "
         "run, since the machine is shared. The edit's re-render is timed three times from the same warm "
-        "cache (a hard-linked copy each time) and the median is used.", "",
+        "cache (a hard-linked copy each time) and the median is used.",
+        "",
         "Before timing, one small untimed render warms the OS file cache. podkit's interpreters may cache "
         "bytecode (in a private prefix) as on any normal install, unless `--as-is` is given; where the "
         "environment sets PYTHONDONTWRITEBYTECODE=1 (as this sandbox does) every podkit process and each "
-        "spawned worker would otherwise recompile numpy and podkit from source on every start.", "",
-        "## Command", "", "```", command, "```", "",
-        f"Run {when}, `--jobs {jobs}`.", "",
-        "## Machine", "",
-        *[f"- {k}: {v}" for k, v in info.items()], "",
-        "## Results", "",
-        *table(rows), "",
+        "spawned worker would otherwise recompile numpy and podkit from source on every start.",
+        "",
+        "## Command",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Run {when}, `--jobs {jobs}`.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in info.items()],
+        "",
+        "## Results",
+        "",
+        *table(rows),
+        "",
     ]
     if edit:
         out += [
@@ -745,7 +933,8 @@ def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase |
             f"`podkit render --dry-run` listed {edit.planned} to synthesise; re-render with the warm cache "
             f"{edit.rerender.seconds:.2f} s, the median of {len(edit.rerender_all)} runs from the same cache state "
             f"({', '.join(f'{t:.2f}' for t in edit.rerender_all)} s; peak {edit.rerender.peak_rss / MB:.0f} MB); "
-            f"cold render of the edited script {edit.cold_edited.seconds:.1f} s.", "",
+            f"cold render of the edited script {edit.cold_edited.seconds:.1f} s.",
+            "",
         ]
     out += [
         f"Start-up: `podkit --help` median {start.help_median * 1000:.0f} ms (min {start.help_min * 1000:.0f} ms) "
@@ -754,9 +943,14 @@ def report(command: str, info: dict[str, str], rows: list[Row], edit: EditCase |
         "",
     ]
     if stage_times:
-        out += ["Where a cold render of the edited script spends its time (from the render's events, "
-                "in-process):", "", "| stage | seconds |", "|---|---|",
-                *[f"| {k} | {v:.1f} |" for k, v in stage_times.items()], ""]
+        out += [
+            "Where a cold render of the edited script spends its time (from the render's events, in-process):",
+            "",
+            "| stage | seconds |",
+            "|---|---|",
+            *[f"| {k} | {v:.1f} |" for k, v in stage_times.items()],
+            "",
+        ]
     out += ["## Goals", "", "| goal | result | figures |", "|---|---|---|"]
     for goal, ok, figures in checks:
         out.append(f"| {goal} | {'n/a' if ok is None else 'PASS' if ok else 'FAIL'} | {figures} |")
@@ -770,15 +964,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep scripts, audio and caches in this folder")
     ap.add_argument("--jobs", type=int, default=0, help="podkit render --jobs (0: one per core)")
     ap.add_argument("--stages", action="store_true", help="also time the stages of one more cold render")
-    ap.add_argument("--as-is", action="store_true",
-                    help="keep the environment as it is (PYTHONDONTWRITEBYTECODE included) instead of letting "
-                         "Python cache bytecode in a private prefix")
+    ap.add_argument(
+        "--as-is",
+        action="store_true",
+        help="keep the environment as it is (PYTHONDONTWRITEBYTECODE included) instead of letting "
+        "Python cache bytecode in a private prefix",
+    )
     ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file to write")
     ap.add_argument("--no-doc", action="store_true", help="print only")
     args = ap.parse_args(argv)
     minutes = sorted(set([6.0, 30.0] if args.quick else args.minutes))
-    command = "uv run python scripts/bench.py" + (" " + shlex.join(argv if argv is not None else sys.argv[1:])
-                                                  if (argv if argv is not None else sys.argv[1:]) else "")
+    command = "uv run python scripts/bench.py" + (
+        " " + shlex.join(argv if argv is not None else sys.argv[1:])
+        if (argv if argv is not None else sys.argv[1:])
+        else ""
+    )
     work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     global ENV
@@ -789,10 +989,16 @@ def main(argv: list[str] | None = None) -> int:
         fingerprint = source_fingerprint(src)
         ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), ENV.get("PYTHONPATH")]))
         info = machine()
-        info["bytecode"] = ("as the environment has it" if args.as_is else
-                            f"cached in {ENV.get('PYTHONPYCACHEPREFIX', 'the usual __pycache__ folders')}"
-                            + (" (PYTHONDONTWRITEBYTECODE=1 in the environment was lifted for podkit)"
-                               if "PYTHONDONTWRITEBYTECODE" in ORIGINAL_ENV else ""))
+        info["bytecode"] = (
+            "as the environment has it"
+            if args.as_is
+            else f"cached in {ENV.get('PYTHONPYCACHEPREFIX', 'the usual __pycache__ folders')}"
+            + (
+                " (PYTHONDONTWRITEBYTECODE=1 in the environment was lifted for podkit)"
+                if "PYTHONDONTWRITEBYTECODE" in ORIGINAL_ENV
+                else ""
+            )
+        )
         print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
         start = startup()
         print(f"podkit --help: median {start.help_median:.3f} s", flush=True)
@@ -816,14 +1022,15 @@ def main(argv: list[str] | None = None) -> int:
         info["load average (1 min) at start / end"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"
         now = source_fingerprint()
         info["podkit sources"] = f"sha256 {fingerprint} (snapshot taken at the start; the repo's podkit/ " + (
-            "is unchanged since)" if now == fingerprint else f"has changed since, now {now})")
+            "is unchanged since)" if now == fingerprint else f"has changed since, now {now})"
+        )
         text = report(command, info, rows, edit, start, checks, stage_times, args.jobs)
         print()
         print(text)
         if not args.no_doc:
             args.doc.parent.mkdir(parents=True, exist_ok=True)
             old = args.doc.read_text("utf-8") if args.doc.exists() else ""
-            kept_notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else NOTES_MARKER + "\n"
+            kept_notes = old[old.index(NOTES_MARKER) :] if NOTES_MARKER in old else NOTES_MARKER + "\n"
             args.doc.write_text(text + "\n" + kept_notes, "utf-8")
             print(f"written to {args.doc}")
     finally:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from podkit.text.speech import normalize  # noqa: E402
+from podkit.text.speech import normalize
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 _STRIP_RE = re.compile(r"_[:!]?|['\s,%=]")
@@ -65,9 +65,7 @@ def _cli_phonemizer() -> tuple[Callable[[str], str], str]:
         raise OSError("espeak-ng not found")
 
     def phonemes(text: str) -> str:
-        return subprocess.run(
-            [exe, "-q", "-x", "-v", "en-us", text], capture_output=True, text=True, check=True
-        ).stdout
+        return subprocess.run([exe, "-q", "-x", "-v", "en-us", text], capture_output=True, text=True, check=True).stdout
 
     return phonemes, f"espeak-ng command ({exe})"
 

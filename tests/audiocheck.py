@@ -29,7 +29,8 @@ def ffprobe_or_skip() -> str:
 def decode(path: Path, rate: int = 44100) -> np.ndarray:
     raw = subprocess.run(
         [FFMPEG, "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768
 
@@ -38,7 +39,9 @@ def ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness and true peak as ffmpeg's ebur128 filter reads them."""
     err = subprocess.run(
         [FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stderr
     summary = err[err.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))

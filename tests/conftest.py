@@ -42,12 +42,15 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
     return path
 
 
-def script_text(segments: int = 3, *, words: str = "This is segment number {i}. It says a few words.",
-                extra: str = "", heading: str = "Part {i}") -> str:
+def script_text(
+    segments: int = 3,
+    *,
+    words: str = "This is segment number {i}. It says a few words.",
+    extra: str = "",
+    heading: str = "Part {i}",
+) -> str:
     """A valid episode script of *segments* segments (``{i}`` is the segment number)."""
-    body = "\n".join(
-        f"## {heading.format(i=i)} {{#s{i}}}\n\n{words.format(i=i)}\n" for i in range(1, segments + 1)
-    )
+    body = "\n".join(f"## {heading.format(i=i)} {{#s{i}}}\n\n{words.format(i=i)}\n" for i in range(1, segments + 1))
     return f"---\nshow: Test Show\ntitle: Test Episode\n{extra}---\n\n{body}"
 
 

@@ -8,8 +8,6 @@ name files as the user typed them.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import contextlib
 import errno
 import os
@@ -21,8 +19,7 @@ import pytest
 from conftest import PODKIT, script_text, snapshot
 from typer.testing import CliRunner
 
-from podkit import api, settings
-from podkit import script
+from podkit import api, script, settings
 from podkit.cli import app
 
 runner = CliRunner()
@@ -79,8 +76,12 @@ NO_TEXT = "no readable article text found"
         ("noise.txt", bytes(range(256)) * 40, NOT_TEXT),
         ("nul.txt", b"The trains are late again.\x00\x00\x00 Everyone knows it.\x00\n", NOT_TEXT),
         ("emoji.txt", "😀😀😀 🚆🚆 🎉\n\n😀 👍\n".encode(), NO_TEXT),
-        ("nav.html", b"<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav>"
-                     b"<footer>(c) 2024</footer></body></html>", NO_TEXT),
+        (
+            "nav.html",
+            b"<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav>"
+            b"<footer>(c) 2024</footer></body></html>",
+            NO_TEXT,
+        ),
     ],
 )
 def test_draft_refuses_unreadable_input(here, name, data, message):
@@ -133,8 +134,10 @@ def test_draft_refuses_10mb_at_once(here):
     message = fails(["draft", "big.txt"], 2, here)
     assert time.monotonic() - t0 < 2
     mb = len(data) / 1e6
-    assert message == (f"podkit: big.txt is {mb:.1f} MB; podkit reads inputs up to "
-                       f"{settings.MAX_INPUT_BYTES / 1e6:.1f} MB (split it into several episodes)")
+    assert message == (
+        f"podkit: big.txt is {mb:.1f} MB; podkit reads inputs up to "
+        f"{settings.MAX_INPUT_BYTES / 1e6:.1f} MB (split it into several episodes)"
+    )
     message = fails(["draft", "-", "-o", "stdin.episode.md"], 2, here, input=data)
     assert message.startswith(f"podkit: <stdin> is {mb:.1f} MB")
 
@@ -343,24 +346,65 @@ FM = "---\nshow: S\ntitle: T\n{extra}---\n\n## One {{#one}}\n\n{body}\n"
     [
         ("## One\n\nHello there.\n", "1: expected YAML front matter starting with '---' on the first line"),
         ("", "1: expected YAML front matter starting with '---' on the first line"),
-        ("---\nshow: S\ntitle: [unclosed\n---\n\n## One\n\nHi.\n", "3: front matter is not valid YAML: expected ',' or ']', but got '<stream end>'"),
-        ("---\nshow: S\n  title: x\n bad: : :\n---\n\n## One\n\nHi.\n", "3: front matter is not valid YAML: mapping values are not allowed here"),
+        (
+            "---\nshow: S\ntitle: [unclosed\n---\n\n## One\n\nHi.\n",
+            "3: front matter is not valid YAML: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            "---\nshow: S\n  title: x\n bad: : :\n---\n\n## One\n\nHi.\n",
+            "3: front matter is not valid YAML: mapping values are not allowed here",
+        ),
         ("---\nshow: S\ntitle: T\n", "1: the front matter is not closed with a '---' line"),
-        ("---\nshow: S\ntitel: T\n---\n\n## One\n\nHi.\n", "3: unknown front-matter key 'titel'; did you mean 'title'?"),
+        (
+            "---\nshow: S\ntitel: T\n---\n\n## One\n\nHi.\n",
+            "3: unknown front-matter key 'titel'; did you mean 'title'?",
+        ),
         (FM.format(extra="voice: en-uss\n", body="Hello there."), "4: unknown voice 'en-uss'; did you mean 'en-us'?"),
-        (FM.format(extra="voices:\n  aside: en-gb\n  quote: en-gb+f33\n", body="Hi [voice quote]there[/voice]."),
-         "6: unknown voice 'en-gb+f33'; did you mean 'en-gb+f3'?"),
-        (FM.format(extra="", body="Hello.\n\nThen [voice en-gbb]there[/voice]."), "10: unknown voice 'en-gbb'; did you mean 'en-gb'?"),
-        (FM.format(extra="", body="Hello [pause -1s] there."), "8: a pause must be more than 0 and at most 30 seconds, not -1"),
-        (FM.format(extra="", body="Hello [pause 0s] there."), "8: a pause must be more than 0 and at most 30 seconds, not 0"),
-        (FM.format(extra="", body="Hello [pause 99999999s] there."), "8: a pause must be more than 0 and at most 30 seconds, not 1e+08"),
-        (FM.format(extra="pause:\n  segment: 1\n  paragraph: 500\n", body="Hi."), "6: 'pause.paragraph' (seconds) must be between 0 and 10, not 500"),
-        (FM.format(extra="pause: {paragraph: -2}\n", body="Hi."), "4: 'pause.paragraph' (seconds) must be between 0 and 10, not -2"),
-        (FM.format(extra="", body="Hello.\n\n## Two {#one}\n\nThere."), "10: duplicate segment id 'one' (first used on line 6)"),
-        (FM.format(extra="", body="Hello.\n\n## One\n\nThere."), "10: duplicate segment id 'one' (first used on line 6)"),
+        (
+            FM.format(extra="voices:\n  aside: en-gb\n  quote: en-gb+f33\n", body="Hi [voice quote]there[/voice]."),
+            "6: unknown voice 'en-gb+f33'; did you mean 'en-gb+f3'?",
+        ),
+        (
+            FM.format(extra="", body="Hello.\n\nThen [voice en-gbb]there[/voice]."),
+            "10: unknown voice 'en-gbb'; did you mean 'en-gb'?",
+        ),
+        (
+            FM.format(extra="", body="Hello [pause -1s] there."),
+            "8: a pause must be more than 0 and at most 30 seconds, not -1",
+        ),
+        (
+            FM.format(extra="", body="Hello [pause 0s] there."),
+            "8: a pause must be more than 0 and at most 30 seconds, not 0",
+        ),
+        (
+            FM.format(extra="", body="Hello [pause 99999999s] there."),
+            "8: a pause must be more than 0 and at most 30 seconds, not 1e+08",
+        ),
+        (
+            FM.format(extra="pause:\n  segment: 1\n  paragraph: 500\n", body="Hi."),
+            "6: 'pause.paragraph' (seconds) must be between 0 and 10, not 500",
+        ),
+        (
+            FM.format(extra="pause: {paragraph: -2}\n", body="Hi."),
+            "4: 'pause.paragraph' (seconds) must be between 0 and 10, not -2",
+        ),
+        (
+            FM.format(extra="", body="Hello.\n\n## Two {#one}\n\nThere."),
+            "10: duplicate segment id 'one' (first used on line 6)",
+        ),
+        (
+            FM.format(extra="", body="Hello.\n\n## One\n\nThere."),
+            "10: duplicate segment id 'one' (first used on line 6)",
+        ),
         (FM.format(extra="", body="\n## Two {#two}\n\nThere."), "6: segment 'one' has nothing to read"),
-        (FM.format(extra="", body="<!-- only a comment -->\n\n## Two {#two}\n\nThere."), "6: segment 'one' has nothing to read"),
-        (FM.format(extra="", body="Hello [voice quote]there."), "8: [voice quote] is not closed with [/voice] in this paragraph"),
+        (
+            FM.format(extra="", body="<!-- only a comment -->\n\n## Two {#two}\n\nThere."),
+            "6: segment 'one' has nothing to read",
+        ),
+        (
+            FM.format(extra="", body="Hello [voice quote]there."),
+            "8: [voice quote] is not closed with [/voice] in this paragraph",
+        ),
         (FM.format(extra="", body="Hello [pause 1s there."), "8: '[pause' is not closed with ']'"),
         (FM.format(extra="", body="Hello <!-- there."), "8: a comment '<!--' is not closed with '-->'"),
         (FM.format(extra="", body="Hello [/voice] there."), "8: [/voice] without a [voice NAME] before it"),
@@ -387,7 +431,10 @@ def test_script_errors_name_file_and_line(here, text, message):
     ("data", "message"),
     [
         (b"---\nshow: S\x00\ntitle: T\n---\n", "1: this is binary data, not a script"),
-        (b"---\nshow: S\ntitle: T\n---\n\n## One\n\nHi \xff there.\n", "8: the script is not valid UTF-8 (save it as UTF-8)"),
+        (
+            b"---\nshow: S\ntitle: T\n---\n\n## One\n\nHi \xff there.\n",
+            "8: the script is not valid UTF-8 (save it as UTF-8)",
+        ),
     ],
 )
 def test_script_bytes_that_are_not_utf8_text(here, data, message):
@@ -441,8 +488,9 @@ def test_internal_error_is_one_line_without_traceback(here, monkeypatch):
 @pytest.mark.parametrize("debug", [[], ["--debug"]])
 def test_traceback_in_a_real_process_only_with_debug(here, debug):
     env = {k: v for k, v in os.environ.items() if k != "PODKIT_DEBUG"}
-    proc = subprocess.run([*PODKIT, *debug, "draft", "missing.txt"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [*PODKIT, *debug, "draft", "missing.txt"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert proc.returncode == 2  # --debug adds a traceback and changes nothing else
     assert proc.stderr.endswith("podkit: no such file: missing.txt\n")
     if debug:

@@ -10,15 +10,24 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podkit import __version__
-from podkit import cli
+from podkit import __version__, cli
 from podkit.cli import app
 
 runner = CliRunner()
 
 COMMANDS = [
-    ["draft"], ["render"], ["episode"], ["clean"], ["say"], ["voices"], ["demo"], ["check"], ["watch"],
-    ["cache"], ["cache", "info"], ["cache", "clear"],
+    ["draft"],
+    ["render"],
+    ["episode"],
+    ["clean"],
+    ["say"],
+    ["voices"],
+    ["demo"],
+    ["check"],
+    ["watch"],
+    ["cache"],
+    ["cache", "info"],
+    ["cache", "clear"],
 ]
 
 

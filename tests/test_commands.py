@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from audiocheck import decode
 from typer.testing import CliRunner
 
-from audiocheck import decode
 from podkit.cli import app
 
 pytestmark = pytest.mark.engine
@@ -45,7 +45,9 @@ def script_file(tmp_path: Path) -> Path:
 
 def test_say_output_renders_audio(tmp_path: Path):
     out = tmp_path / "hello.wav"
-    result = runner.invoke(app, ["say", "Hello from podkit.", "-o", str(out)], env={"PODKIT_CACHE_DIR": str(tmp_path / "c")})
+    result = runner.invoke(
+        app, ["say", "Hello from podkit.", "-o", str(out)], env={"PODKIT_CACHE_DIR": str(tmp_path / "c")}
+    )
     assert result.exit_code == 0, result.output
     assert result.output == "Hello from podkit.\n"
     x = decode(out)
@@ -100,7 +102,9 @@ def test_cache_dir_from_environment(script_file: Path, tmp_path: Path):
 
 
 def test_explain_before_render(script_file: Path, tmp_path: Path):
-    result = runner.invoke(app, ["render", str(script_file), "--explain", "--dry-run", "--cache-dir", str(tmp_path / "c")])
+    result = runner.invoke(
+        app, ["render", str(script_file), "--explain", "--dry-run", "--cache-dir", str(tmp_path / "c")]
+    )
     assert result.exit_code == 0
     assert "'2024' -> " in result.output and result.output.index("## one") < result.output.index("synthesise one")
 
@@ -108,9 +112,22 @@ def test_explain_before_render(script_file: Path, tmp_path: Path):
 def test_watch_rerenders_on_save(script_file: Path, tmp_path: Path):
     out = tmp_path / "w.mp3"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from podkit.cli import main; main()", "watch", str(script_file), "-o", str(out),
-         "--cache-dir", str(tmp_path / "c"), "--interval", "0.2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from podkit.cli import main; main()",
+            "watch",
+            str(script_file),
+            "-o",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--interval",
+            "0.2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         first = proc.stdout.readline()

@@ -59,11 +59,23 @@ def ebur128(samples: np.ndarray, rate: int, folder: Path) -> tuple[float, float]
     wav = folder / "probe.wav"
     scipy.io.wavfile.write(wav, rate, np.asarray(samples, dtype=np.float32))
     run = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(wav),
-         "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(wav),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    summary = run.stderr[run.stderr.rindex("Summary:"):]
+    summary = run.stderr[run.stderr.rindex("Summary:") :]
     lufs = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)[1])
     peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf)", summary)[1])
     return lufs, peak
@@ -270,7 +282,6 @@ def test_loudness_estimate_matches_a_fresh_measurement(speech: np.ndarray) -> No
         assert pyln(out, RATE) == pytest.approx(target, abs=0.05)
 
 
-
 @pytest.mark.parametrize("rate", [8000, 22050, 44100, 48000])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_k_weighting_is_pyloudnorms_filters(rate: int, dtype) -> None:
@@ -278,8 +289,10 @@ def test_k_weighting_is_pyloudnorms_filters(rate: int, dtype) -> None:
     it must equal pyloudnorm's two biquads run by scipy, state carried across FFT blocks."""
     from podkit.audio import loudness
 
-    stages = [pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
-              pyloudnorm.IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")]
+    stages = [
+        pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+        pyloudnorm.IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"),
+    ]
     x = np.random.default_rng(rate).standard_normal(rate * 7 + 123).astype(dtype) * 0.3
     want = x.astype(np.float64)
     for stage in stages:

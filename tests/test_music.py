@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from audiocheck import decode, ebur128
 
 from podkit import api
-from podkit.rendering.resolve import RenderSettings
 from podkit.audio.ffmpeg import ffmpeg_exe
-
-from audiocheck import decode, ebur128
+from podkit.rendering.resolve import RenderSettings
 
 pytestmark = pytest.mark.engine
 
@@ -24,8 +22,21 @@ TONE = 440.0
 
 def make_audio(path: Path, source: str, seconds: float) -> Path:
     subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}",
-         "-ac", "2", "-ar", "48000", str(path)],
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{source}:duration={seconds}",
+            "-ac",
+            "2",
+            "-ar",
+            "48000",
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -129,5 +140,8 @@ def test_missing_music_file_is_bad_input(tmp_path: Path):
     from podkit.errors import InputError
 
     with pytest.raises(InputError, match=r"music.intro file not found: .*bed.ogg"):
-        api.render(tmp_path / "ep.episode.md", replace(RenderSettings(cache_dir=tmp_path / "c", format="wav"), output=tmp_path / "x.wav"))
+        api.render(
+            tmp_path / "ep.episode.md",
+            replace(RenderSettings(cache_dir=tmp_path / "c", format="wav"), output=tmp_path / "x.wav"),
+        )
     assert not (tmp_path / "x.wav").exists()

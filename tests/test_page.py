@@ -27,8 +27,8 @@ from urllib.parse import quote
 import imageio_ffmpeg
 import pytest
 
-from podkit.publish.page import render_page
 from podkit.publish import Chapter, Cue, EpisodeInfo, write_sidecars
+from podkit.publish.page import render_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -52,16 +52,27 @@ def _png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\x20\x60\xc0")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x20\x60\xc0"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _info(tmp_path: Path, **kw) -> EpisodeInfo:
     cover = tmp_path / "cover.png"
     cover.write_bytes(_png())
-    values = dict(show="The Show", title="Episode <one> & more", author="Ann Author",
-                  date=datetime.date(2024, 5, 1), description="What this is about.",
-                  credit="Ann writes columns.", cover=cover, guid="urn:podkit:test-1")
+    values = dict(
+        show="The Show",
+        title="Episode <one> & more",
+        author="Ann Author",
+        date=datetime.date(2024, 5, 1),
+        description="What this is about.",
+        credit="Ann writes columns.",
+        cover=cover,
+        guid="urn:podkit:test-1",
+    )
     values.update(kw)
     return EpisodeInfo(**values)
 
@@ -106,14 +117,28 @@ class Chromium:
     def __init__(self, profile: Path) -> None:
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--mute-audio", f"--user-data-dir={profile}", "--remote-debugging-pipe"]
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+        ]
         # bash, not sh: dash cannot redirect descriptors above 9
         cmd = f"exec {CHROMIUM} {shlex.join(flags)} 3<&{to_chrome_r} 4>&{from_chrome_w}"
-        self.proc = subprocess.Popen(["/bin/bash", "-c", cmd], pass_fds=(to_chrome_r, from_chrome_w),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["/bin/bash", "-c", cmd],
+            pass_fds=(to_chrome_r, from_chrome_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._inbox: queue.Queue[dict] = queue.Queue()
@@ -161,16 +186,16 @@ class Chromium:
         self._pump(lambda m: m.get("method") == "Page.loadEventFired")
 
     def evaluate(self, expression: str):
-        result = self.call("Runtime.evaluate", session=True, expression=expression,
-                           awaitPromise=True, returnByValue=True)
+        result = self.call(
+            "Runtime.evaluate", session=True, expression=expression, awaitPromise=True, returnByValue=True
+        )
         assert "exceptionDetails" not in result, result["exceptionDetails"]
         return result["result"].get("value")
 
     def click(self, x: float, y: float) -> None:
         """A trusted mouse click (counts as a user gesture, unlike el.click())."""
         for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y,
-                      button="left", clickCount=1)
+            self.call("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y, button="left", clickCount=1)
 
     def errors(self) -> list[str]:
         found = []
@@ -213,9 +238,26 @@ def episode(tmp_path) -> Path:
     """An episode folder: 10 s of MP3 (which every Chromium decodes) plus its sidecars."""
     audio = tmp_path / "site" / "ep 1.mp3"
     audio.parent.mkdir()
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi",
-                    "-i", "sine=frequency=330:duration=10:sample_rate=44100", "-ac", "1",
-                    "-c:a", "libmp3lame", "-b:a", "64k", str(audio)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=10:sample_rate=44100",
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(audio),
+        ],
+        check=True,
+    )
     written = write_sidecars(audio, "mp3", _info(tmp_path), CHAPTERS, CUES, html=True)
     page = audio.with_suffix(".html")
     assert page in written
@@ -252,7 +294,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         size = path.stat().st_size
         start = int(match[1])
         end = min(int(match[2]) if match[2] else size - 1, size - 1)
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115  (http.server closes what send_head returns)
         fh.seek(start)
         self.send_response(206)
         self.send_header("Content-Type", self.guess_type(str(path)))
@@ -320,4 +362,3 @@ def test_transcript_follows_playback_position(chromium, episode):
         }})""")
         assert text == cue.text
     assert chromium.errors() == []
-

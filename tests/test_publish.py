@@ -24,21 +24,40 @@ import imageio_ffmpeg
 import jsonschema
 import numpy as np
 import pytest
+from audiocheck import ffprobe_or_skip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutagen import flac, id3, mp4, oggopus, wave
 
-from audiocheck import ffprobe_or_skip
 from podkit import publish
 from podkit.errors import AudioError, InputError
-from podkit.publish import captions
-from podkit.publish import Chapter, Cue, EpisodeInfo, chapters_json, clean_tag, ffmetadata, mime_type, rss_item, show_notes, tag_audio, to_srt, to_vtt, validate_cover, write_sidecars
+from podkit.publish import (
+    Chapter,
+    Cue,
+    EpisodeInfo,
+    captions,
+    chapters_json,
+    clean_tag,
+    ffmetadata,
+    mime_type,
+    rss_item,
+    show_notes,
+    tag_audio,
+    to_srt,
+    to_vtt,
+    validate_cover,
+    write_sidecars,
+)
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 FORMATS = ("mp3", "m4a", "opus", "flac", "wav")
-CODEC = {"mp3": ["-c:a", "libmp3lame", "-b:a", "64k"], "m4a": ["-c:a", "aac", "-b:a", "64k"],
-         "opus": ["-c:a", "libopus", "-b:a", "32k"], "flac": ["-c:a", "flac"],
-         "wav": ["-c:a", "pcm_s16le"]}
+CODEC = {
+    "mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
+    "m4a": ["-c:a", "aac", "-b:a", "64k"],
+    "opus": ["-c:a", "libopus", "-b:a", "32k"],
+    "flac": ["-c:a", "flac"],
+    "wav": ["-c:a", "pcm_s16le"],
+}
 CHAPTERS = [
     Chapter("intro", "Intro", 0, 3000),
     Chapter("ch2", "Café ☕ = costs; #1 \\ more", 3000, 6500),  # ffmetadata's special characters
@@ -52,8 +71,12 @@ def _png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -65,11 +88,16 @@ def cover(tmp_path) -> Path:
 
 @pytest.fixture
 def info(cover) -> EpisodeInfo:
-    return EpisodeInfo(show="The Column Show", title="Prices, rising", author="Ann Author",
-                       date=datetime.date(2024, 5, 1),
-                       description="Why prices rise, and what to do.",
-                       credit="Ann Author writes a weekly column.", cover=cover,
-                       guid="urn:podkit:column-show:prices-rising")
+    return EpisodeInfo(
+        show="The Column Show",
+        title="Prices, rising",
+        author="Ann Author",
+        date=datetime.date(2024, 5, 1),
+        description="Why prices rise, and what to do.",
+        credit="Ann Author writes a weekly column.",
+        cover=cover,
+        guid="urn:podkit:column-show:prices-rising",
+    )
 
 
 @pytest.fixture
@@ -85,12 +113,30 @@ def _encode(out: Path, meta: Path | None = None) -> Path:
     """
     fmt = out.suffix[1:]
     gate = "+".join(f"between(t,{c.start_ms / 1000},{c.start_ms / 1000 + BURST})" for c in CHAPTERS)
-    extra = (["-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-map_metadata", "1",
-              "-map_chapters", "1"] if meta else [])
-    subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"aevalsrc=exprs='0.5*sin(2*PI*440*t)*({gate})':s=44100:d=12", *extra,
-                    "-ac", "1", "-ar", "44100" if fmt != "opus" else "48000",
-                    *CODEC[fmt], str(out)], check=True)
+    extra = (
+        ["-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"] if meta else []
+    )
+    subprocess.run(
+        [
+            FFMPEG,
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc=exprs='0.5*sin(2*PI*440*t)*({gate})':s=44100:d=12",
+            *extra,
+            "-ac",
+            "1",
+            "-ar",
+            "44100" if fmt != "opus" else "48000",
+            *CODEC[fmt],
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -100,8 +146,7 @@ def sources(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("sources")
     meta = folder / "meta.txt"
     meta.write_text(ffmetadata(EpisodeInfo("S", "T", None, None, None, None, None, "g"), CHAPTERS))
-    return {fmt: _encode(folder / f"source.{fmt}", meta if fmt == "m4a" else None)
-            for fmt in FORMATS}
+    return {fmt: _encode(folder / f"source.{fmt}", meta if fmt == "m4a" else None) for fmt in FORMATS}
 
 
 @pytest.fixture
@@ -117,15 +162,22 @@ def audio(sources, tmp_path):
 
 
 def _probe(exe: str, path: Path) -> dict:
-    out = subprocess.run([exe, "-v", "error", "-show_chapters", "-show_format", "-show_streams",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [exe, "-v", "error", "-show_chapters", "-show_format", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def _onsets(path: Path) -> list[float]:
     """Where the tone bursts start in the decoded audio, in seconds."""
-    pcm = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1",
-                          "-ar", "8000", "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    pcm = subprocess.run(
+        [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1", "-ar", "8000", "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     loud = np.abs(np.frombuffer(pcm, dtype=np.int16)) > 0.15 * 32768
     idx = np.flatnonzero(loud)
     starts = idx[np.concatenate(([True], np.diff(idx) > 8000 * 1.0))]
@@ -174,8 +226,9 @@ def test_mp3_id3v23_for_old_players(audio, info, ffprobe):
     assert tags.getall("APIC")[0].type == 3 and tags.getall("COMM") and not tags.getall("TXXX")
     # v2.3 has no UTF-8: non-ASCII titles must still come back intact
     probed = _probe(ffprobe, path)
-    assert [c["tags"]["title"] for c in sorted(probed["chapters"], key=lambda c: float(c["start_time"]))] \
-        == [c.title for c in CHAPTERS]
+    assert [c["tags"]["title"] for c in sorted(probed["chapters"], key=lambda c: float(c["start_time"]))] == [
+        c.title for c in CHAPTERS
+    ]
     assert probed["format"]["tags"]["genre"] == "Podcast"
 
 
@@ -203,7 +256,7 @@ def test_chapters_match_the_audio(fmt, audio, info, ffprobe):
     assert [c["tags"]["title"] for c in got] == [c.title for c in CHAPTERS]
     onsets = _onsets(path)
     assert len(onsets) == len(CHAPTERS)
-    for ch, probed_ch, onset in zip(CHAPTERS, got, onsets):
+    for ch, probed_ch, onset in zip(CHAPTERS, got, onsets, strict=False):
         assert float(probed_ch["start_time"]) == pytest.approx(ch.start_ms / 1000, abs=0.05)
         assert float(probed_ch["start_time"]) == pytest.approx(onset, abs=0.05)
     assert float(got[-1]["end_time"]) == pytest.approx(CHAPTERS[-1].end_ms / 1000, abs=0.05)
@@ -265,8 +318,7 @@ CONTROL = "Line one\nLine\ttwo\r\x00\x07 \x1b[0m end\u2028\x85 \ud800x  "
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_control_characters_never_reach_a_container(fmt, audio, info, ffprobe):
-    dirty = EpisodeInfo(**{**info.__dict__, "title": CONTROL, "author": "Ann\x00\nAuthor",
-                           "description": "a\r\nb"})
+    dirty = EpisodeInfo(**{**info.__dict__, "title": CONTROL, "author": "Ann\x00\nAuthor", "description": "a\r\nb"})
     chapters = [Chapter("c1", "first\nline", 0, 6000), Chapter("c2", "tab\there", 6000, 12000)]
     path = audio(fmt)
     if fmt == "m4a":  # MP4 chapters are muxed from ffmetadata() at encode time
@@ -277,8 +329,11 @@ def test_control_characters_never_reach_a_container(fmt, audio, info, ffprobe):
     probed = _probe(ffprobe, path)
     if fmt == "wav":  # ffprobe 5.1 prefers the RIFF INFO list ffmpeg wrote over the ID3 chunk
         frames = wave.WAVE(path).tags
-        values = {"title": frames["TIT2"].text[0], "artist": frames["TPE1"].text[0],
-                  "comment": frames.getall("COMM")[0].text[0]}
+        values = {
+            "title": frames["TIT2"].text[0],
+            "artist": frames["TPE1"].text[0],
+            "comment": frames.getall("COMM")[0].text[0],
+        }
     else:
         tags = {**probed["format"].get("tags", {}), **probed["streams"][0].get("tags", {})}
         values = {k.lower(): v for k, v in tags.items()}
@@ -306,15 +361,18 @@ def test_clean_tag_properties(value):
 
 
 def test_ffmetadata_is_escaped_and_parsed_by_ffmpeg(tmp_path):
-    nasty = EpisodeInfo("Show = #1", "a;b\\c\nd", "x=y", datetime.date(2024, 1, 2), "semi; colon",
-                        None, None, "g")
+    nasty = EpisodeInfo("Show = #1", "a;b\\c\nd", "x=y", datetime.date(2024, 1, 2), "semi; colon", None, None, "g")
     text = ffmetadata(nasty, CHAPTERS)
     assert text.startswith(";FFMETADATA1\n") and text.count("[CHAPTER]") == len(CHAPTERS)
     assert "TIMEBASE=1/1000" in text and "genre=Podcast" in text
     meta = tmp_path / "meta.txt"
     meta.write_text(text)
-    out = subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-f", "ffmetadata", "-i", str(meta),
-                          "-f", "ffmetadata", "-"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [FFMPEG, "-nostdin", "-v", "error", "-f", "ffmetadata", "-i", str(meta), "-f", "ffmetadata", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "title=a\\;b\\\\c d" in out and "album=Show \\= \\#1" in out and "artist=x\\=y" in out
     assert out.count("[CHAPTER]") == len(CHAPTERS)
     assert "START=6500" in out and "END=9250" in out
@@ -355,8 +413,7 @@ def test_bad_chapters_are_a_caller_bug(info):
 
 
 def test_mime_types():
-    assert [mime_type(f) for f in FORMATS] == ["audio/mpeg", "audio/x-m4a", "audio/ogg",
-                                               "audio/flac", "audio/wav"]
+    assert [mime_type(f) for f in FORMATS] == ["audio/mpeg", "audio/x-m4a", "audio/ogg", "audio/flac", "audio/wav"]
     with pytest.raises(ValueError):
         mime_type("aiff")
 
@@ -389,7 +446,7 @@ def parse_vtt(text: str) -> list[tuple[int, int, str | None, str]]:
     """Strict enough WebVTT: header, optional ids, dotted times, voice spans unescaped."""
     assert text.startswith("WEBVTT\n\n")
     cues = []
-    for block in text[len("WEBVTT\n\n"):].rstrip("\n").split("\n\n"):
+    for block in text[len("WEBVTT\n\n") :].rstrip("\n").split("\n\n"):
         lines = block.split("\n")
         if "-->" not in lines[0]:
             lines = lines[1:]
@@ -405,12 +462,14 @@ def parse_vtt(text: str) -> list[tuple[int, int, str | None, str]]:
     return cues
 
 
-LONG = ("This sentence goes on for a very long time, with clauses piled on clauses, until no "
-        "caption line of forty-two characters could ever hold it, not even two of them together.")
+LONG = (
+    "This sentence goes on for a very long time, with clauses piled on clauses, until no "
+    "caption line of forty-two characters could ever hold it, not even two of them together."
+)
 CUES = [
     Cue(0, 2000, "Hello and welcome."),
     Cue(2000, 9000, LONG),
-    Cue(9000, 10500, "As they said: <b>tags</b> & \"quotes\" --> arrows.", speaker="Quote"),
+    Cue(9000, 10500, 'As they said: <b>tags</b> & "quotes" --> arrows.', speaker="Quote"),
     Cue(10500, 12000, "Back to\nthe main voice."),
 ]
 
@@ -429,7 +488,7 @@ def test_srt_lines_are_at_most_2_by_42_and_time_is_shared_by_characters():
     assert len(long_pieces) >= 3
     assert " ".join(" ".join(lines) for *_, lines in long_pieces) == LONG
     assert long_pieces[0][0] == 2000 and long_pieces[-1][1] == 9000
-    for (s1, e1, _), (s2, _, _) in zip(long_pieces, long_pieces[1:]):
+    for (_s1, e1, _), (s2, _, _) in zip(long_pieces, long_pieces[1:], strict=False):
         assert e1 == s2
     for start, end, lines in long_pieces:
         share = (len(" ".join(lines))) / len(LONG)
@@ -448,7 +507,7 @@ def test_srt_split_properties(ws, start, span):
     assert all(len(lines) <= 2 and all(len(x) <= 42 for x in lines) for *_, lines in cues)
     assert "".join("".join(lines) for *_, lines in cues).replace(" ", "") == text.replace(" ", "")
     assert cues[0][0] == start and cues[-1][1] == start + span
-    assert all(a[1] == b[0] for a, b in zip(cues, cues[1:]))
+    assert all(a[1] == b[0] for a, b in zip(cues, cues[1:], strict=False))
     assert all(s <= e for s, e, _ in cues)
 
 
@@ -460,9 +519,12 @@ CHAPTERS_SCHEMA = {
     "required": ["version", "chapters"],
     "properties": {
         "version": {"type": "string", "const": "1.2.0"},
-        "author": {"type": "string"}, "title": {"type": "string"},
-        "podcastName": {"type": "string"}, "description": {"type": "string"},
-        "fileName": {"type": "string"}, "waypoints": {"type": "boolean"},
+        "author": {"type": "string"},
+        "title": {"type": "string"},
+        "podcastName": {"type": "string"},
+        "description": {"type": "string"},
+        "fileName": {"type": "string"},
+        "waypoints": {"type": "boolean"},
         "chapters": {
             "type": "array",
             "items": {
@@ -471,8 +533,10 @@ CHAPTERS_SCHEMA = {
                 "properties": {
                     "startTime": {"type": "number", "minimum": 0},
                     "endTime": {"type": "number", "minimum": 0},
-                    "title": {"type": "string"}, "img": {"type": "string"},
-                    "url": {"type": "string"}, "toc": {"type": "boolean"},
+                    "title": {"type": "string"},
+                    "img": {"type": "string"},
+                    "url": {"type": "string"},
+                    "toc": {"type": "boolean"},
                     "location": {"type": "object", "required": ["name", "geo"]},
                 },
                 "additionalProperties": False,
@@ -486,8 +550,7 @@ CHAPTERS_SCHEMA = {
 def test_chapters_json_follows_the_spec(info):
     doc = chapters_json(CHAPTERS, info, "episode.mp3")
     jsonschema.validate(doc, CHAPTERS_SCHEMA)
-    assert [(c["startTime"], c["title"]) for c in doc["chapters"]] == \
-        [(c.start_ms / 1000, c.title) for c in CHAPTERS]
+    assert [(c["startTime"], c["title"]) for c in doc["chapters"]] == [(c.start_ms / 1000, c.title) for c in CHAPTERS]
     starts = [c["startTime"] for c in doc["chapters"]]
     assert starts == sorted(starts)
     jsonschema.validate(chapters_json([]), CHAPTERS_SCHEMA)
@@ -513,8 +576,9 @@ def test_sidecars_written_beside_the_audio(audio, info, ffprobe):
     tag_audio(path, "mp3", info, CHAPTERS)
     written = write_sidecars(path, "mp3", info, CHAPTERS, CUES, base_url="https://ex.org/pod/")
     names = sorted(p.name for p in written)
-    assert names == sorted(["episode.vtt", "episode.srt", "episode.chapters.json",
-                            "episode.notes.md", "episode.rss-item.xml"])
+    assert names == sorted(
+        ["episode.vtt", "episode.srt", "episode.chapters.json", "episode.notes.md", "episode.rss-item.xml"]
+    )
     assert all(p.parent == path.parent and p.is_file() for p in written)
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".part")]
 
@@ -540,8 +604,10 @@ def test_sidecars_written_beside_the_audio(audio, info, ffprobe):
     assert chap.get("url") == "https://ex.org/pod/episode.chapters.json"
     assert chap.get("type") == "application/json+chapters"
     transcripts = {t.get("type"): t.get("url") for t in item.findall("podcast:transcript", NS)}
-    assert transcripts == {"text/vtt": "https://ex.org/pod/episode.vtt",
-                           "application/x-subrip": "https://ex.org/pod/episode.srt"}
+    assert transcripts == {
+        "text/vtt": "https://ex.org/pod/episode.vtt",
+        "application/x-subrip": "https://ex.org/pod/episode.srt",
+    }
 
     # a re-render of the same episode keeps its guid (and the whole item, date given)
     write_sidecars(path, "mp3", info, CHAPTERS, CUES, base_url="https://ex.org/pod/")
@@ -549,11 +615,10 @@ def test_sidecars_written_beside_the_audio(audio, info, ffprobe):
 
 
 def test_rss_item_escapes_and_stands_alone(info):
-    odd = EpisodeInfo(**{**info.__dict__, "title": "Q&A <live>", "date": None,
-                         "description": "\"a\" & b"})
+    odd = EpisodeInfo(**{**info.__dict__, "title": "Q&A <live>", "date": None, "description": '"a" & b'})
     text = rss_item(odd, audio_url="ep%201.mp3", length=123, mime="audio/ogg", duration_s=61.6)
     item = ET.fromstring(text)
-    assert item.findtext("title") == "Q&A <live>" and item.findtext("description") == "\"a\" & b"
+    assert item.findtext("title") == "Q&A <live>" and item.findtext("description") == '"a" & b'
     assert item.findtext("itunes:duration", namespaces=NS) == "62"
     assert item.find("enclosure").attrib == {"url": "ep%201.mp3", "length": "123", "type": "audio/ogg"}
     assert email.utils.parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
@@ -591,17 +656,16 @@ def test_duration_without_marks_is_probed(audio, info):
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40))
 def test_clean_tag_drops_exactly_controls_and_surrogates(value: str) -> None:
     """clean_tag's two regexes do what a per-character Unicode category test does."""
-    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-                   for c in value if unicodedata.category(c) != "Cs")
+    kept = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value if unicodedata.category(c) != "Cs"
+    )
     assert publish.clean_tag(value) == " ".join(kept.split())
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet="abcdefghij-’", min_size=1, max_size=50), min_size=1, max_size=30),
-       st.integers(5, 42))
+@given(st.lists(st.text(alphabet="abcdefghij-’", min_size=1, max_size=50), min_size=1, max_size=30), st.integers(5, 42))
 def test_caption_filling_is_textwraps(words: list[str], width: int) -> None:
     import textwrap
 
     text = " ".join(words)
-    assert captions._fill(words, width) == textwrap.wrap(text, width, break_on_hyphens=False,
-                                                        break_long_words=False)
+    assert captions._fill(words, width) == textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)

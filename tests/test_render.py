@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import mutagen.mp3
 import numpy as np
 import pytest
+from audiocheck import check_episode, decode, ebur128, ffprobe_or_skip
 from typer.testing import CliRunner
 
-from audiocheck import check_episode, decode, ebur128, ffprobe_or_skip
-from podkit import api
-from podkit.rendering.resolve import RenderSettings
-from podkit.rendering.plan import plan
-from podkit.text.sentences import split_sentences
-from podkit import script
+from podkit import api, script
 from podkit.cli import app
+from podkit.rendering.plan import plan
+from podkit.rendering.resolve import RenderSettings
+from podkit.text.sentences import split_sentences
 
 pytestmark = pytest.mark.engine
 
@@ -64,7 +62,9 @@ def short_script(tmp_path: Path) -> Path:
 def test_demo_end_to_end(tmp_path: Path):
     """`podkit demo` writes a playable MP3 whose length matches its script."""
     out = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "-o", str(out), "--quiet"], env={"PODKIT_CACHE_DIR": str(tmp_path / "cache")})
+    result = CliRunner().invoke(
+        app, ["demo", "-o", str(out), "--quiet"], env={"PODKIT_CACHE_DIR": str(tmp_path / "cache")}
+    )
     assert result.exit_code == 0, result.output
     mp3 = out / "night-buses.mp3"
     ep = api.load_script(out / "night-buses.episode.md")
@@ -97,8 +97,14 @@ def test_render_checks_audio_and_chapters(short_script: Path, tmp_path: Path):
     assert quote.speaker == "Quote"
     # chapters read back from the file by an independent tool
     ffprobe = ffprobe_or_skip()
-    probed = json.loads(subprocess.run([ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(tmp_path / "out.mp3")],
-                                       capture_output=True, text=True, check=True).stdout)["chapters"]
+    probed = json.loads(
+        subprocess.run(
+            [ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(tmp_path / "out.mp3")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )["chapters"]
     probed.sort(key=lambda c: float(c["start_time"]))
     for got, want in zip(probed, result.chapters, strict=True):
         assert float(got["start_time"]) * 1000 == pytest.approx(want.start_ms, abs=50)
@@ -115,13 +121,15 @@ def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
     short_script.write_text(edited)
     dry = api.dry_run(short_script, opts)
     assert [j.id for j in dry.to_render] == ["detail"]
-    sentences = lambda: sorted(p.stem for p in (cache / "v1" / "utt").rglob("*.json"))  # noqa: E731
+    sentences = lambda: sorted(p.stem for p in (cache / "v1" / "utt").rglob("*.json"))
     before = sentences()
     warm = api.render(short_script, replace(opts, output=tmp_path / "a.mp3"))
     assert warm.rendered == ("detail",)
     # of that segment, only the edited sentence was spoken again
     assert len(set(sentences()) - set(before)) == 1
-    cold = api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "cold-cache", jobs=1), output=tmp_path / "cold.mp3"))
+    cold = api.render(
+        short_script, replace(RenderSettings(cache_dir=tmp_path / "cold-cache", jobs=1), output=tmp_path / "cold.mp3")
+    )
     assert warm.duration_ms > first.duration_ms
     # the same episode whatever the number of jobs (2 then 1 here): podkit speaks with
     # eSpeak's pitch flutter off, so every segment has the same length wherever it is
@@ -157,25 +165,39 @@ def test_other_formats(short_script: Path, tmp_path: Path, fmt: str):
     result = api.render(short_script, replace(opts, output=out))
     check_episode(out, result)
     ffprobe = ffprobe_or_skip()
-    probed = json.loads(subprocess.run([ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(out)],
-                                       capture_output=True, text=True, check=True).stdout)["chapters"]
+    probed = json.loads(
+        subprocess.run(
+            [ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )["chapters"]
     assert len(probed) == 4
 
 
 def test_loudness_targets_and_off(short_script: Path, tmp_path: Path):
     for target in (-19.0, -23.0):
         out = tmp_path / f"t{int(-target)}.wav"
-        api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "c", jobs=2, format="wav", loudness=target), output=out))
+        api.render(
+            short_script,
+            replace(RenderSettings(cache_dir=tmp_path / "c", jobs=2, format="wav", loudness=target), output=out),
+        )
         integrated, peak = ebur128(out)
         assert integrated == pytest.approx(target, abs=0.5) and peak <= -1.0
     off = tmp_path / "off.wav"
-    api.render(short_script, replace(RenderSettings(cache_dir=tmp_path / "c", jobs=2, format="wav", loudness=None), output=off))
+    api.render(
+        short_script, replace(RenderSettings(cache_dir=tmp_path / "c", jobs=2, format="wav", loudness=None), output=off)
+    )
     assert ebur128(off)[0] < -18.0  # eSpeak's own level, untouched
 
 
 def test_split_sentences_keeps_abbreviations():
     assert split_sentences("Dr. Smith met Mr. J. Jones at 3 p.m. today. Then he left! Really?") == [
-        "Dr. Smith met Mr. J. Jones at 3 p.m. today.", "Then he left!", "Really?"]
+        "Dr. Smith met Mr. J. Jones at 3 p.m. today.",
+        "Then he left!",
+        "Really?",
+    ]
 
 
 def test_voice_override_and_unknown_voice(short_script: Path, tmp_path: Path):
@@ -195,7 +217,9 @@ def test_cue_words_follow_the_script_when_the_audio_is_reused(short_script: Path
     cache; the transcript must still show the new speaker label."""
     opts = RenderSettings(cache_dir=tmp_path / "cache", jobs=1, format="wav")
     api.render(short_script, replace(opts, output=tmp_path / "a.wav"))
-    short_script.write_text(SCRIPT.replace("quote: en-us+f3", "guest: en-us+f3").replace("[voice quote]", "[voice guest]"))
+    short_script.write_text(
+        SCRIPT.replace("quote: en-us+f3", "guest: en-us+f3").replace("[voice quote]", "[voice guest]")
+    )
     again = api.render(short_script, replace(opts, output=tmp_path / "a.wav"))
     assert again.rendered == ()
     assert next(c for c in again.cues if "Keep it short" in c.text).speaker == "Guest"
@@ -217,7 +241,8 @@ def test_damaged_mp3_frames_are_found_while_rendering(short_script: Path, tmp_pa
     check_episode(tmp_path / "y.mp3", second)
 
 
-LONG_SEGMENT = """\
+LONG_SEGMENT = (
+    """\
 ---
 show: Test Show
 title: Long
@@ -225,10 +250,13 @@ title: Long
 
 ## Only one {#only}
 
-""" + " ".join(
-    f"Sentence number {n} of this long segment tells the listener about the harbour, the ferry and the weather."
-    for n in range(1, 31)
-) + "\n"
+"""
+    + " ".join(
+        f"Sentence number {n} of this long segment tells the listener about the harbour, the ferry and the weather."
+        for n in range(1, 31)
+    )
+    + "\n"
+)
 
 
 def test_long_segment_is_encoded_in_pieces_cut_in_silence(tmp_path: Path):
@@ -249,8 +277,9 @@ def test_long_segment_is_encoded_in_pieces_cut_in_silence(tmp_path: Path):
         assert envelope[at : at + 2205].max() > 0.05, cue  # then speech within 50 ms
 
 
-def test_plan_reuses_the_normalised_text_of_segments_it_has_seen(short_script: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch):
+def test_plan_reuses_the_normalised_text_of_segments_it_has_seen(
+    short_script: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     from podkit.text import speech
 
     opts = RenderSettings(cache_dir=tmp_path / "cache", jobs=1)
@@ -270,11 +299,14 @@ def test_plan_reuses_the_normalised_text_of_segments_it_has_seen(short_script: P
 
 
 def test_bad_mp3_bitrate_is_one_line_before_any_work(short_script: Path, tmp_path: Path):
-    result = CliRunner().invoke(app, ["render", str(short_script), "--bitrate", "100k",
-                                      "--cache-dir", str(tmp_path / "cache")])
+    result = CliRunner().invoke(
+        app, ["render", str(short_script), "--bitrate", "100k", "--cache-dir", str(tmp_path / "cache")]
+    )
     assert result.exit_code == 2
-    assert result.stderr == ("podkit: 100k is not an MP3 bitrate at 44100 Hz; use one of 32k, 40k, 48k, 56k, "
-                             "64k, 80k, 96k, 112k, 128k, 160k, 192k, 224k, 256k, 320k\n")
+    assert result.stderr == (
+        "podkit: 100k is not an MP3 bitrate at 44100 Hz; use one of 32k, 40k, 48k, 56k, "
+        "64k, 80k, 96k, 112k, 128k, 160k, 192k, 224k, 256k, 320k\n"
+    )
     assert not (tmp_path / "cache").exists() and not list(tmp_path.glob("*.mp3"))
 
 
@@ -295,7 +327,13 @@ def test_a_worker_starts_light(tmp_path: Path):
         encoding="utf-8",
     )
     tests = Path(__file__).parent
-    out = subprocess.run([sys.executable, str(main)], capture_output=True, text=True, check=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(tests)}).stdout
+    out = subprocess.run(
+        [sys.executable, str(main)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tests)},
+    ).stdout
     # numpy: what the worker did import (fakes needs it); no CLI, no scipy, in it or in the audio stack
     assert out.split("\n")[0] == "['numpy'] []"

@@ -5,8 +5,6 @@ file names no shell would survive.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import builtins
 import collections
 import io
@@ -16,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import mutagen
@@ -24,12 +23,10 @@ from conftest import PODKIT, script_text, snapshot
 from fakes import read_log
 from typer.testing import CliRunner
 
-from podkit import api
-from podkit.rendering.resolve import RenderSettings
-from podkit import script
-from podkit.rendering.cache import LAYOUT, Cache
+from podkit import api, script
 from podkit.cli import app
 from podkit.errors import EngineError, ExitStatus
+from podkit.rendering.cache import LAYOUT, Cache
 from podkit.rendering.resolve import RenderSettings
 
 runner = CliRunner()
@@ -60,13 +57,13 @@ def _assert_cache_sound(cache: Path) -> None:
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
-    from podkit import files as atomic
+    from podkit import files
 
     target = tmp_path / "out.txt"
     target.write_text("old")
     for exc in (RuntimeError("boom"), KeyboardInterrupt()):
         with pytest.raises(type(exc)):
-            with atomic.atomic_path(target) as tmp:
+            with files.atomic_path(target) as tmp:
                 assert tmp.parent == tmp_path and PART_RE.match(tmp.name).group("name") == "out.txt"
                 tmp.write_text("half a fi")
                 raise exc
@@ -100,8 +97,9 @@ def test_every_output_is_renamed_into_place(tmp_path, monkeypatch, fake_engine):
     try:
         r = runner.invoke(app, ["draft", str(tmp_path / "col.txt"), "-o", str(out / "ep.episode.md")])
         assert r.exit_code == 0, r.stderr
-        r = runner.invoke(app, ["render", str(out / "ep.episode.md"), "--html", "-j", "1",
-                                "--cache-dir", str(tmp_path / "cache")])
+        r = runner.invoke(
+            app, ["render", str(out / "ep.episode.md"), "--html", "-j", "1", "--cache-dir", str(tmp_path / "cache")]
+        )
         assert r.exit_code == 0, r.stderr
     finally:
         monkeypatch.undo()
@@ -129,8 +127,10 @@ def test_draft_never_replaces_a_script_without_force(tmp_path, monkeypatch):
     before = snapshot(tmp_path)
     r = runner.invoke(app, ["draft", "col.txt"])
     assert r.exit_code == ExitStatus.BAD_INPUT
-    assert r.stderr == ("podkit: col.episode.md already exists and may hold hand edits; "
-                        "use --force to replace it (a .bak copy is kept)\n")
+    assert r.stderr == (
+        "podkit: col.episode.md already exists and may hold hand edits; "
+        "use --force to replace it (a .bak copy is kept)\n"
+    )
     assert snapshot(tmp_path) == before
 
     r = runner.invoke(app, ["draft", "col.txt", "--force"])
@@ -190,12 +190,20 @@ def _dead_pid() -> int:
 def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
     name = sig.name.lower()
     (tmp_path / "ep.episode.md").write_text(
-        script_text(SEGMENTS, words=f"Segment {{i}} of the {name} test. It has a few words to say."))
+        script_text(SEGMENTS, words=f"Segment {{i}} of the {name} test. It has a few words to say.")
+    )
     cache = tmp_path / "cache"
     cmd = [*PODKIT, "render", "ep.episode.md", "-j", "1", "--cache-dir", str(cache)]
     log = (tmp_path / "first.log").open("w+")
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_real_env(), stdout=subprocess.DEVNULL, stderr=log,
-                            start_new_session=True, preexec_fn=_default_signals)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        env=_real_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+        preexec_fn=_default_signals,
+    )
     try:
         end = time.monotonic() + 120
         while not any(kind == "mp3" for kind, _ in _entries(cache)):  # a whole segment is finished
@@ -213,7 +221,8 @@ def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
         else:
             assert rc == ExitStatus.INTERRUPTED
             assert (tmp_path / "first.log").read_text() == (
-                "podkit: interrupted; nothing partial was left at the destination\n")
+                "podkit: interrupted; nothing partial was left at the destination\n"
+            )
             assert _wait_gone(proc.pid, 10), "workers outlived the interrupted render"
     finally:
         if not _gone(proc.pid):  # only after a failure: the session we started
@@ -232,8 +241,7 @@ def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
     alive = tmp_path / f".ep.mp3.{os.getpid()}.a1b2c3.part"
     alive.write_bytes(b"another render's")
 
-    again = subprocess.run(cmd, cwd=tmp_path, env=_real_env(),
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(cmd, cwd=tmp_path, env=_real_env(), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"{SEGMENTS} segments: {SEGMENTS - finished} to synthesise, {finished} from the cache" in again.stdout
     assert not stale.exists() and alive.exists()
@@ -251,12 +259,17 @@ def test_two_renders_share_one_cache_at_once(tmp_path, fake_engine, monkeypatch)
     (tmp_path / "ep.episode.md").write_text(script_text(4, words="Segment {i} begins. Segment {i} ends here."))
     cache = tmp_path / "cache"
     procs = [
-        subprocess.Popen([*PODKIT, "render", "ep.episode.md", "-o", f"{out}.mp3", "-j", "1", "--cache-dir", str(cache)],
-                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*PODKIT, "render", "ep.episode.md", "-o", f"{out}.mp3", "-j", "1", "--cache-dir", str(cache)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for out in ("a", "b")
     ]
     results = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, results, strict=True):
+    for p, (_out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
     a, b = mutagen.File(tmp_path / "a.mp3"), mutagen.File(tmp_path / "b.mp3")
     assert a.info.length == pytest.approx(b.info.length) and a.info.length > 4 * 2
@@ -274,18 +287,23 @@ def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_e
     # deadline also covers a fresh worker's first imports on a loaded machine
     text = script_text(2, words="Segment {i} says this. " + "And more words follow here. " * 8)
     text = text.replace("Segment 2 says this.", "Will HANG.").replace(
-        "Will HANG. " + "And more words follow here. " * 8, "Will HANG.")
+        "Will HANG. " + "And more words follow here. " * 8, "Will HANG."
+    )
     path = tmp_path / "ep.episode.md"
     path.write_text(text)
     line = text.splitlines().index("## Part 2 {#s2}") + 1
-    options = RenderSettings(format="wav", jobs=2, cache_dir=tmp_path / "cache", timeout_base_seconds=2.0, timeout_per_word_seconds=0.5)
+    options = RenderSettings(
+        format="wav", jobs=2, cache_dir=tmp_path / "cache", timeout_base_seconds=2.0, timeout_per_word_seconds=0.5
+    )
     limit = options.timeout_base_seconds + options.timeout_per_word_seconds * 2  # "Will HANG."
     t0 = time.monotonic()
     with pytest.raises(EngineError) as info:
         api.render(path, replace(options, output=tmp_path / "ep.wav"))
     elapsed = time.monotonic() - t0
-    assert str(info.value) == (f"segment 's2' (line {line}): the speech engine hung "
-                               f"(stopped after {limit:.0f} s), also on retry in a fresh worker")
+    assert str(info.value) == (
+        f"segment 's2' (line {line}): the speech engine hung "
+        f"(stopped after {limit:.0f} s), also on retry in a fresh worker"
+    )
     assert info.value.exit_status == ExitStatus.ERROR
     assert 2 * limit <= elapsed < 2 * limit + 60
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "ep.episode.md"]
@@ -295,16 +313,24 @@ def test_a_hanging_segment_is_stopped_retried_once_and_reported(tmp_path, fake_e
 
 def test_workers_retry_a_hung_task_once_in_a_fresh_worker(tmp_path, fake_engine, monkeypatch):
     import fakes
+
     from podkit.rendering import workers
 
     fake_log = tmp_path / "engine.log"
     monkeypatch.setenv("PODKIT_FAKE_LOG", str(fake_log))
-    tasks = [workers.Task(k, (text,), 1.5, f"task {k}") for k, text in
-             (("a", "one two"), ("b", "this will HANG"), ("c", "three four"), ("d", "five six"))]
+    tasks = [
+        workers.Task(k, (text,), 1.5, f"task {k}")
+        for k, text in (("a", "one two"), ("b", "this will HANG"), ("c", "three four"), ("d", "five six"))
+    ]
     done: dict[str, int] = {}
     t0 = time.monotonic()
     with pytest.raises(EngineError) as info:
-        workers.run(workers.Role(fakes.worker_init, fakes.speak), tasks, jobs=2, on_result=lambda t, pid: done.setdefault(t.key, pid))
+        workers.run(
+            workers.Role(fakes.worker_init, fakes.speak),
+            tasks,
+            jobs=2,
+            on_result=lambda t, pid: done.setdefault(t.key, pid),
+        )
     assert str(info.value) == "task b: the speech engine hung (stopped after 2 s), also on retry in a fresh worker"
     assert time.monotonic() - t0 >= 3.0
     calls = read_log(fake_log)
@@ -339,8 +365,9 @@ def test_weird_names_real_render_from_another_cwd(tmp_path):
     output all have names that start with '-' and hold spaces, quotes and a newline; it runs
     from another folder, so the front matter's files must resolve beside the script.  Tag
     values with control characters reach the container cleaned."""
-    import numpy as np
     import wave
+
+    import numpy as np
 
     work = tmp_path / "my show"
     work.mkdir()
@@ -351,17 +378,26 @@ def test_weird_names_real_render_from_another_cwd(tmp_path):
         w.writeframes((0.2 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes())
     cover = work / f"{WEIRD}.png"
     cover.write_bytes(_png())
-    extra = (f"author: \"Ada\\x07 Columnist\\x1b[31m\"\n"
-             f"cover: {yaml_quote(cover.name)}\nmusic:\n  intro: {yaml_quote(bed.name)}\n")
+    extra = (
+        f'author: "Ada\\x07 Columnist\\x1b[31m"\n'
+        f"cover: {yaml_quote(cover.name)}\nmusic:\n  intro: {yaml_quote(bed.name)}\n"
+    )
     text = script_text(2, extra=extra, heading="Part {i}\x07").replace(
-        "title: Test Episode", "title: \"Test\\nEpisode\\x00\\x07 title\"")
+        "title: Test Episode", 'title: "Test\\nEpisode\\x00\\x07 title"'
+    )
     spath = work / f"{WEIRD}.episode.md"
     spath.write_text(text)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = work / f"{WEIRD}.m4a"
-    r = subprocess.run([*PODKIT, "render", str(spath), "-f", "m4a", "-j", "1", "--cache-dir", str(tmp_path / "cache"),
-                        "-o", str(out)], cwd=elsewhere, env=_real_env(), capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [*PODKIT, "render", str(spath), "-f", "m4a", "-j", "1", "--cache-dir", str(tmp_path / "cache"), "-o", str(out)],
+        cwd=elsewhere,
+        env=_real_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert list(elsewhere.iterdir()) == []
     audio = mutagen.File(out)
@@ -387,5 +423,9 @@ def _png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\x80\x40\x20" * 16 for _ in range(16))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

@@ -76,23 +76,67 @@ def test_write_then_parse_is_identity_on_example():
     [
         ("show: x\n", 1, "expected YAML front matter starting with '---' on the first line"),
         ("---\nshow: x\n", 1, "the front matter is not closed with a '---' line"),
-        ("---\nshow: x\ntitle: y\ntitel: z\n---\n## a\nhi\n", 4, "unknown front-matter key 'titel'; did you mean 'title'?"),
-        ("---\nshow: [x\n---\n## a\nhi\n", 2, "front matter is not valid YAML: expected ',' or ']', but got '<stream end>'"),
+        (
+            "---\nshow: x\ntitle: y\ntitel: z\n---\n## a\nhi\n",
+            4,
+            "unknown front-matter key 'titel'; did you mean 'title'?",
+        ),
+        (
+            "---\nshow: [x\n---\n## a\nhi\n",
+            2,
+            "front matter is not valid YAML: expected ',' or ']', but got '<stream end>'",
+        ),
         ("---\ntitle: y\n---\n## a\nhi\n", 1, "'show' is required in the front matter"),
-        ("---\nshow: x\ntitle: y\nrate: 5000\n---\n## a\nhi\n", 4, "rate 5000 words per minute is out of range (80 to 450)"),
-        ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause -1s]\n", 6, "a pause must be more than 0 and at most 30 seconds, not -1"),
-        ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause 90s]\n", 6, "a pause must be more than 0 and at most 30 seconds, not 90"),
-        ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause soon]\n", 6, "expected a pause like [pause 1.5s] or [pause 500ms], got [pause soon]"),
-        ("---\nshow: x\ntitle: y\n---\n## a {#a}\nhi\n\n## b {#a}\nho\n", 8, "duplicate segment id 'a' (first used on line 5)"),
+        (
+            "---\nshow: x\ntitle: y\nrate: 5000\n---\n## a\nhi\n",
+            4,
+            "rate 5000 words per minute is out of range (80 to 450)",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a\nhi [pause -1s]\n",
+            6,
+            "a pause must be more than 0 and at most 30 seconds, not -1",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a\nhi [pause 90s]\n",
+            6,
+            "a pause must be more than 0 and at most 30 seconds, not 90",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a\nhi [pause soon]\n",
+            6,
+            "expected a pause like [pause 1.5s] or [pause 500ms], got [pause soon]",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a {#a}\nhi\n\n## b {#a}\nho\n",
+            8,
+            "duplicate segment id 'a' (first used on line 5)",
+        ),
         ("---\nshow: x\ntitle: y\n---\n## a\n\n## b\nho\n", 5, "segment 'a' has nothing to read"),
-        ("---\nshow: x\ntitle: y\n---\n## a\nhi [voice quote]there\n", 6, "[voice quote] is not closed with [/voice] in this paragraph"),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a\nhi [voice quote]there\n",
+            6,
+            "[voice quote] is not closed with [/voice] in this paragraph",
+        ),
         ("---\nshow: x\ntitle: y\n---\n## a\nhi [pause 1s\n", 6, "'[pause' is not closed with ']'"),
         ("---\nshow: x\ntitle: y\n---\n## a\nhi [/voice]\n", 6, "[/voice] without a [voice NAME] before it"),
-        ("---\nshow: x\ntitle: y\n---\nhello\n## a\nhi\n", 5, "text before the first segment: start a segment with a '## Heading' line"),
+        (
+            "---\nshow: x\ntitle: y\n---\nhello\n## a\nhi\n",
+            5,
+            "text before the first segment: start a segment with a '## Heading' line",
+        ),
         ("---\nshow: x\ntitle: y\n---\n", 5, "the script has no segments: add a '## Heading' followed by text"),
-        ("---\nshow: x\ntitle: y\n---\n## a {#Bad_Id}\nhi\n", 5, "segment id 'Bad_Id' must be lowercase letters, digits and dashes (like {#bad-id})"),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a {#Bad_Id}\nhi\n",
+            5,
+            "segment id 'Bad_Id' must be lowercase letters, digits and dashes (like {#bad-id})",
+        ),
         ("---\nshow: x\ntitle: y\n---\n## a\nhi <!-- open\n", 6, "a comment '<!--' is not closed with '-->'"),
-        ("---\nshow: x\ntitle: y\npause: {paragrph: 1}\n---\n## a\nhi\n", 4, "unknown key 'pause.paragrph'; did you mean 'paragraph'?"),
+        (
+            "---\nshow: x\ntitle: y\npause: {paragrph: 1}\n---\n## a\nhi\n",
+            4,
+            "unknown key 'pause.paragrph'; did you mean 'paragraph'?",
+        ),
         ("---\n- a list\n---\n## a\nhi\n", 1, "the front matter must be a mapping of keys to values"),
     ],
 )
@@ -122,16 +166,22 @@ sentences = st.lists(words, min_size=1, max_size=8).map(" ".join)
 voice_names = st.sampled_from(["quote", "aside"])
 spans = st.builds(script.Span, sentences, st.one_of(st.none(), voice_names))
 pauses = st.builds(script.Pause, st.integers(1, 30000).map(lambda ms: ms / 1000))
-paragraphs = st.lists(st.one_of(spans, spans, pauses), min_size=1, max_size=5).map(
-    lambda items: script.Paragraph(script.canonical_items(items))
-).filter(
-    lambda p: any(isinstance(i, script.Span) for i in p.items)
-    and all(i.seconds <= MAX_PAUSE_SECONDS for i in p.items if isinstance(i, script.Pause))
+paragraphs = (
+    st.lists(st.one_of(spans, spans, pauses), min_size=1, max_size=5)
+    .map(lambda items: script.Paragraph(script.canonical_items(items)))
+    .filter(
+        lambda p: (
+            any(isinstance(i, script.Span) for i in p.items)
+            and all(i.seconds <= MAX_PAUSE_SECONDS for i in p.items if isinstance(i, script.Pause))
+        )
+    )
 )
 ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
-plain = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30).map(
-    lambda s: " ".join(s.split())
-).filter(bool)
+plain = (
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30)
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
 
 
 @st.composite

@@ -12,9 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podkit.text import speech
 from podkit.errors import InputError
-from podkit.text.speech import Change, LintWarning, explain, lint, load_lexicon, normalize, user_lexicon, user_lexicon_path
+from podkit.text import speech
+from podkit.text.speech import (
+    Change,
+    LintWarning,
+    explain,
+    lint,
+    load_lexicon,
+    normalize,
+    user_lexicon,
+    user_lexicon_path,
+)
 
 CASES_FILE = Path(__file__).parent / "data" / "speech_cases.tsv"
 
@@ -282,8 +291,7 @@ def test_never_raises_and_keeps_lines(text: str):
 
 
 _TOKENS = [written for written, _ in CASES] + (
-    "the a of and said that minister people in on at by it was is we they Smith London Paris "
-    "today week , . ; ? !"
+    "the a of and said that minister people in on at by it was is we they Smith London Paris today week , . ; ? !"
 ).split()
 
 

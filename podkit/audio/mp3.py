@@ -6,7 +6,7 @@ frames and time chapters without loading the audio stack.
 
 from __future__ import annotations
 
-from podkit.errors import InputError
+from podkit.formats import MP3_BITRATES_KBPS, MP3_SAMPLE_RATES_HZ
 
 #: Samples per frame at MPEG-1 rates (32 kHz and up); MPEG-2 and 2.5 frames hold half.
 FRAME = 1152
@@ -14,28 +14,13 @@ FRAME = 1152
 #: plays before the first sample of a separately encoded MP3 piece.
 DELAY = 1105
 
-_BITRATES = {
-    # MPEG-1 layer III and MPEG-2/2.5 layer III, kbps by index
-    3: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-    2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+# frame-header index -> value, by the header's version bits (3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5)
+_BITRATES = {3: [0, *MP3_BITRATES_KBPS["mpeg1"]], 2: [0, *MP3_BITRATES_KBPS["mpeg2"]]}
+_RATES = {
+    3: list(MP3_SAMPLE_RATES_HZ["mpeg1"]),
+    2: list(MP3_SAMPLE_RATES_HZ["mpeg2"]),
+    0: list(MP3_SAMPLE_RATES_HZ["mpeg2.5"]),
 }
-_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
-
-
-def kbps(bitrate: str, sample_rate: int) -> int:
-    """The bitrate in kbps, if *bitrate* ("96k") is one MP3 has at *sample_rate* (LAME would
-    otherwise quietly pick the nearest)."""
-    version = next((v for v, rates in _RATES.items() if sample_rate in rates), None)
-    if version is None:
-        raise InputError(f"MP3 cannot be {sample_rate} Hz; use 44100, 48000, 32000, 24000, 22050 or 16000")
-    allowed = _BITRATES[3 if version == 3 else 2][1:]
-    digits = bitrate.removesuffix("k")
-    value = int(digits) if digits.isdigit() else 0
-    if value not in allowed:
-        raise InputError(
-            f"{bitrate} is not an MP3 bitrate at {sample_rate} Hz; use one of " + ", ".join(f"{b}k" for b in allowed)
-        )
-    return value
 
 
 def count_frames(data: bytes) -> int:

@@ -47,8 +47,7 @@ def pieces(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> list
     return out
 
 
-def write_audio(resolved: ResolvedEpisode, parts: Sequence[Piece],
-                chapters: Sequence[publish.Chapter]) -> None:
+def write_audio(resolved: ResolvedEpisode, parts: Sequence[Piece], chapters: Sequence[publish.Chapter]) -> None:
     """The episode's audio file, tagged, written atomically to its output."""
     out, fmt, info = resolved.output, resolved.format, resolved.info
     files.remove_stale(out)  # left by renders killed with -9
@@ -93,8 +92,11 @@ def timeline(parts: Sequence[Piece], rate: int) -> tuple[list[publish.Chapter], 
         spoken = [u for u in job.units if u.spoken]
         for (a, b, *_), unit in zip(pcm.meta["cues"], spoken, strict=True):
             lead = leads[bisect.bisect_right(starts, a) - 1]
-            cues.append(publish.Cue(_ms(start + lead + a * ratio, rate), _ms(start + lead + b * ratio, rate),
-                                    unit.written, unit.speaker))
+            cues.append(
+                publish.Cue(
+                    _ms(start + lead + a * ratio, rate), _ms(start + lead + b * ratio, rate), unit.written, unit.speaker
+                )
+            )
         pos += length
         if job.sting is not None and chapters:
             # a sting belongs to the chapter before it

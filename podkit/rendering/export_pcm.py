@@ -23,8 +23,15 @@ __all__ = ["resampled_length", "write"]
 def write(tmp: Path, resolved: ResolvedEpisode, parts: Sequence[Piece], ffmetadata: str) -> None:
     """Encode every segment into *tmp* in the resolved format, with the chapters' metadata."""
     rate = resolved.sample_rate_hz
-    encode.encode_stream(_pcm_stream(parts, rate), rate, tmp, resolved.format, bitrate=resolved.bitrate,
-                         sample_rate_hz=rate, ffmetadata=ffmetadata)
+    encode.encode_stream(
+        _pcm_stream(parts, rate),
+        rate,
+        tmp,
+        resolved.format,
+        bitrate=resolved.bitrate,
+        sample_rate_hz=rate,
+        ffmetadata=ffmetadata,
+    )
 
 
 def _pcm_stream(parts: Sequence[Piece], rate: int) -> Iterator[bytes]:

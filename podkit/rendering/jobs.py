@@ -108,8 +108,14 @@ def keyed(job: Job, common: dict[str, Any]) -> Job:
 
 def mp3_key(pcm_key: str, bitrate: str, sample_rate_hz: int) -> str:
     """The key of a segment's MP3 frames: its PCM's key and how it was encoded."""
-    return key_of({"pcm": pcm_key, "bitrate": bitrate, "rate": sample_rate_hz,
-                   "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s-2"})
+    return key_of(
+        {
+            "pcm": pcm_key,
+            "bitrate": bitrate,
+            "rate": sample_rate_hz,
+            "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s-2",
+        }
+    )
 
 
 def utterance_key(engine_key: str, unit: Unit) -> str:

@@ -7,6 +7,7 @@ everything that changes its sound, so an edit re-renders only what it touched.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -60,18 +61,25 @@ def plan(resolved: ResolvedEpisode, *, verify: bool = True, remember: bool = Fal
     common = engine_description()
     cache = Cache(resolved.cache_dir)
     meta = resolved.episode.meta
-    said = {"common": common, "voice": resolved.voice, "voices": dict(resolved.voices),
-            "rate": resolved.words_per_minute, "lexicon": dict(resolved.lexicon), "pause": meta.paragraph_pause}
+    said = {
+        "common": common,
+        "voice": resolved.voice,
+        "voices": dict(resolved.voices),
+        "rate": resolved.words_per_minute,
+        "lexicon": dict(resolved.lexicon),
+        "pause": meta.paragraph_pause,
+    }
     beds = _beds(resolved)
     sting = Sting(str(resolved.music.sting), sha256_file(resolved.music.sting)) if resolved.music.sting else None
     segments = resolved.episode.segments
     jobs: list[Job] = []
     for index, segment in enumerate(segments):
         memo_key = key_of({**said, "paragraphs": repr(segment.paragraphs)})
-        units = _remembered(cache, memo_key, lambda s=segment: _units(resolved, s), remember)
+        units = _remembered(cache, memo_key, functools.partial(_units, resolved, segment), remember)
         if not any(u.spoken for u in units):
-            raise ScriptError(f"segment '{segment.id}' has nothing that can be spoken",
-                              path=resolved.script_path, line=segment.line)
+            raise ScriptError(
+                f"segment '{segment.id}' has nothing that can be spoken", path=resolved.script_path, line=segment.line
+            )
         bed = beds.get("intro") if index == 0 else None
         if bed is None and index == len(segments) - 1:
             bed = beds.get("outro")
@@ -99,14 +107,38 @@ def _job(resolved: ResolvedEpisode, index: int, segment: script.Segment, units: 
     # speech alone is processed at the engine's rate (eSpeak: 22050 Hz, all its
     # content) and resampled once by the encoder; music needs the full rate
     process_rate = resolved.sample_rate_hz if bed else 0
-    return Job(index, segment.id, segment.heading, segment.line, (Unit(pause=lead), *units), tail, bed, None,
-               process_rate, resolved.sample_rate_hz, _target(resolved), resolved.format.ceiling_dbtp)
+    return Job(
+        index,
+        segment.id,
+        segment.heading,
+        segment.line,
+        (Unit(pause=lead), *units),
+        tail,
+        bed,
+        None,
+        process_rate,
+        resolved.sample_rate_hz,
+        _target(resolved),
+        resolved.format.ceiling_dbtp,
+    )
 
 
 def _sting_job(resolved: ResolvedEpisode, index: int, segment: script.Segment, sting: Sting) -> Job:
     rate = resolved.sample_rate_hz
-    return Job(index, f"{segment.id}~sting", "", segment.line, (), resolved.episode.meta.segment_pause, None, sting,
-               rate, rate, _target(resolved), resolved.format.ceiling_dbtp)
+    return Job(
+        index,
+        f"{segment.id}~sting",
+        "",
+        segment.line,
+        (),
+        resolved.episode.meta.segment_pause,
+        None,
+        sting,
+        rate,
+        rate,
+        _target(resolved),
+        resolved.format.ceiling_dbtp,
+    )
 
 
 def _target(resolved: ResolvedEpisode) -> float | None:
@@ -162,5 +194,7 @@ def is_cached(cache: Cache, job: Job, resolved: ResolvedEpisode, verify: bool) -
     if resolved.format.name != "mp3":
         return cache.get("pcm", job.key, verify=verify) is not None
     # an MP3 is made of the frames; the PCM entry then only lends its metadata
-    return (cache.get("pcm", job.key, verify=False) is not None
-            and cache.get("mp3", mp3_key(job.key, resolved.bitrate, job.sample_rate_hz), verify=verify) is not None)
+    return (
+        cache.get("pcm", job.key, verify=False) is not None
+        and cache.get("mp3", mp3_key(job.key, resolved.bitrate, job.sample_rate_hz), verify=verify) is not None
+    )

@@ -116,12 +116,26 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
     wpm = meta.words_per_minute if asked.words_per_minute is None else settings.words_per_minute(asked.words_per_minute)
     voice, voices = _voices(episode, asked.voice, script_path)
     return ResolvedEpisode(
-        episode=episode, script_path=script_path, output=output, format=fmt, bitrate=asked.bitrate,
-        sample_rate_hz=sample_rate, loudness_lufs=loudness, voice=voice, voices=voices, words_per_minute=wpm,
-        lexicon={**speech.user_lexicon(), **meta.pronounce}, music=_music(meta, script_path),
-        info=episode_info(episode, _cover(meta, script_path)), jobs=worker_count(asked.jobs),
-        cache_dir=asked.cache_dir, id3v23=asked.id3v23, base_url=asked.base_url, html=asked.html,
-        sidecars=asked.sidecars, timeout_base_seconds=asked.timeout_base_seconds,
+        episode=episode,
+        script_path=script_path,
+        output=output,
+        format=fmt,
+        bitrate=asked.bitrate,
+        sample_rate_hz=sample_rate,
+        loudness_lufs=loudness,
+        voice=voice,
+        voices=voices,
+        words_per_minute=wpm,
+        lexicon={**speech.user_lexicon(), **meta.pronounce},
+        music=_music(meta, script_path),
+        info=episode_info(episode, _cover(meta, script_path)),
+        jobs=worker_count(asked.jobs),
+        cache_dir=asked.cache_dir,
+        id3v23=asked.id3v23,
+        base_url=asked.base_url,
+        html=asked.html,
+        sidecars=asked.sidecars,
+        timeout_base_seconds=asked.timeout_base_seconds,
         timeout_per_word_seconds=asked.timeout_per_word_seconds,
     )
 
@@ -196,8 +210,7 @@ def _music(meta: script.Meta, script_path: Path | None) -> Music:
             found[where] = find_file(script_path, name, f"music.{where}") if name else None
         except InputError as exc:
             raise _at_key(exc, meta, f"music.{where}", script_path) from None
-    return Music(found["intro"], found["outro"], found["sting"], music.duck_db, music.fade_seconds,
-                 music.lead_seconds)
+    return Music(found["intro"], found["outro"], found["sting"], music.duck_db, music.fade_seconds, music.lead_seconds)
 
 
 def _cover(meta: script.Meta, script_path: Path | None) -> Path | None:
@@ -220,6 +233,13 @@ def episode_info(episode: script.Episode, cover: Path | None) -> publish.Episode
         first = next((p.text for s in episode.segments[1:] for p in s.paragraphs), "")
         description = " ".join(first.split()[:60]) or None
     return publish.EpisodeInfo(
-        show=meta.show, title=meta.title, author=meta.author, date=meta.date, description=description,
-        credit=meta.bio, cover=cover, guid=guid, language=meta.language,
+        show=meta.show,
+        title=meta.title,
+        author=meta.author,
+        date=meta.date,
+        description=description,
+        credit=meta.bio,
+        cover=cover,
+        guid=guid,
+        language=meta.language,
     )

@@ -46,8 +46,9 @@ class Result:
     reused: tuple[str, ...]  # segment ids taken from the cache
 
 
-def render(resolved: ResolvedEpisode, *, on_event: EventHandler | None = None,
-           warm: workers.WarmWorkers | None = None) -> Result:
+def render(
+    resolved: ResolvedEpisode, *, on_event: EventHandler | None = None, warm: workers.WarmWorkers | None = None
+) -> Result:
     """Render *resolved* to its output (with tags, chapters and sidecars); returns what was written.
 
     *warm* holds workers started earlier (see :func:`warm_workers`); without, one is
@@ -79,17 +80,33 @@ def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: work
     assemble.write_audio(resolved, parts, chapters)
     sidecars: list[Path] = []
     if resolved.sidecars:
-        sidecars = publish.write_sidecars(resolved.output, resolved.format.name, resolved.info, chapters, cues,
-                                          base_url=resolved.base_url, html=resolved.html)
+        sidecars = publish.write_sidecars(
+            resolved.output,
+            resolved.format.name,
+            resolved.info,
+            chapters,
+            cues,
+            base_url=resolved.base_url,
+            html=resolved.html,
+        )
     duration_ms = chapters[-1].end_ms if chapters else 0
     emit("done", {"path": str(resolved.output), "duration_ms": duration_ms})
     rendered = [*todo, *again]
-    return Result(resolved.output, resolved.format.name, duration_ms, tuple(chapters), tuple(cues),
-                  tuple(sidecars), tuple(j.id for j in rendered), tuple(j.id for j in reused if j not in rendered))
+    return Result(
+        resolved.output,
+        resolved.format.name,
+        duration_ms,
+        tuple(chapters),
+        tuple(cues),
+        tuple(sidecars),
+        tuple(j.id for j in rendered),
+        tuple(j.id for j in reused if j not in rendered),
+    )
 
 
-def _collect(the_plan: Plan, cache: Cache, resolved: ResolvedEpisode,
-             emit: EventHandler) -> tuple[list[assemble.Piece], list[Job]]:
+def _collect(
+    the_plan: Plan, cache: Cache, resolved: ResolvedEpisode, emit: EventHandler
+) -> tuple[list[assemble.Piece], list[Job]]:
     """Every job's cache entries; those damaged, or removed since planning (the cache cleared by
     another process), are made once more."""
     parts = assemble.pieces(the_plan.jobs, cache, resolved)
@@ -110,13 +127,23 @@ def _verify(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> Non
         is_cached(cache, job, resolved, True)
 
 
-def synthesise(todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode, emit: EventHandler,
-               warm: workers.WarmWorkers | None) -> None:
+def synthesise(
+    todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode, emit: EventHandler, warm: workers.WarmWorkers | None
+) -> None:
     """Render *todo* into the cache in spawned workers."""
     tasks = [
-        workers.Task(j.key, (SegmentTask(j, cache.root, resolved.format.name, resolved.bitrate),),
-                     resolved.timeout_base_seconds + resolved.timeout_per_word_seconds * j.words, j.label)
+        workers.Task(
+            j.key,
+            (SegmentTask(j, cache.root, resolved.format.name, resolved.bitrate),),
+            resolved.timeout_base_seconds + resolved.timeout_per_word_seconds * j.words,
+            j.label,
+        )
         for j in todo
     ]
-    workers.run(SYNTHESIS, tasks, jobs=resolved.jobs, warm=warm,
-                on_result=lambda task, meta: emit("segment", {"id": task.args[0].job.id, "cached": False}))
+    workers.run(
+        SYNTHESIS,
+        tasks,
+        jobs=resolved.jobs,
+        warm=warm,
+        on_result=lambda task, meta: emit("segment", {"id": task.args[0].job.id, "cached": False}),
+    )

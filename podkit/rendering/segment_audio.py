@@ -33,7 +33,7 @@ def make_engine() -> SpeechEngine:
     if spec:
         module, _, name = spec.partition(":")
         engine_class: Any = getattr(importlib.import_module(module), name)
-        return engine_class()  # type: ignore[no-any-return]
+        return engine_class()
     return engine.Engine()
 
 
@@ -67,8 +67,14 @@ def _make_segment(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[bytes,
         speech_at = 0
         if job.bed is not None:
             bed = mixing.load_audio(Path(job.bed.path), seg.frame_rate)
-            seg, speech_at = mixing.with_bed(seg, bed, where=job.bed.where, duck_db=job.bed.duck_db,
-                                             fade_seconds=job.bed.fade_seconds, lead_seconds=job.bed.lead_seconds)
+            seg, speech_at = mixing.with_bed(
+                seg,
+                bed,
+                where=job.bed.where,
+                duck_db=job.bed.duck_db,
+                fade_seconds=job.bed.fade_seconds,
+                lead_seconds=job.bed.lead_seconds,
+            )
     clip = mixing.clip_of(seg)
     source_rate = clip.rate
     rate = job.process_rate_hz or source_rate
@@ -125,8 +131,9 @@ def _encode_mp3(cache: Cache, job: Job, entry: Entry, pcm16: bytes | None, bitra
             if job.bed is None and job.sting is None:  # music never stops: no silence to cut in
                 ends = [end for _, end in entry.meta["cues"][:-1]]
                 splits = encode.quiet_splits(pcm, rate, ends, MP3_PIECE_SECONDS)
-            frames = encode.encode_mp3(pcm, rate, tmp, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz,
-                                       splits=splits)
+            frames = encode.encode_mp3(
+                pcm, rate, tmp, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz, splits=splits
+            )
             pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
             coded = cache.put("mp3", key, tmp, {"frames": sum(frames), "pieces": pieces})
     return coded

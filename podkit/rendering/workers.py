@@ -79,8 +79,11 @@ def _raise(payload: tuple[str, str], label: str = "") -> None:
 #: for reuse instead of returning them to the kernel: fresh pages cost a fault
 #: each, half of an hour's render time in the kernel (1.1 of 2.2 s).
 _WORKER_ENV = {
-    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    "MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20),
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MALLOC_MMAP_THRESHOLD_": str(32 << 20),
+    "MALLOC_TRIM_THRESHOLD_": str(256 << 20),
 }
 
 
@@ -186,8 +189,15 @@ def run(
 class _Pool:
     """The run loop of :func:`run`: hand out tasks, wait, collect, replace hung or dead workers."""
 
-    def __init__(self, role: Role, tasks: list[Task], jobs: int, on_result: Callable[[Task, Any], None],
-                 retries: int, started: list[_Worker]) -> None:
+    def __init__(
+        self,
+        role: Role,
+        tasks: list[Task],
+        jobs: int,
+        on_result: Callable[[Task, Any], None],
+        retries: int,
+        started: list[_Worker],
+    ) -> None:
         self.role, self.on_result, self.retries = role, on_result, retries
         self.queue: deque[tuple[Task, int]] = deque((t, 0) for t in tasks)
         want = max(1, min(jobs, len(self.queue))) if self.queue else 0
@@ -206,7 +216,7 @@ class _Pool:
             timeout = max(0.0, min(w.deadline for w in watched.values()) - time.monotonic())
             ready = wait(list(watched), timeout=timeout)
             for conn in ready:
-                self._receive(watched[conn])  # type: ignore[index]
+                self._receive(watched[conn])
             now = time.monotonic()
             for w in list(watched.values()):
                 if now >= w.deadline and w.conn not in ready:

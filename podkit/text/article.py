@@ -5,10 +5,6 @@
 rules of :mod:`podkit.text.extract` for every kind), ``segment`` groups the
 paragraphs into chapter-sized sections, and ``quote_spans`` marks quoted speech
 for a second voice.
-
-``Source``, ``read_source`` and ``normalise_text`` live in
-:mod:`podkit.text.reading`; they are re-exported here for the callers that
-still reach them as ``article.read_source``.
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ from podkit.errors import InputError, NoContentError
 from podkit.text.bylines import find_date
 from podkit.text.extract import Extracted, extract
 from podkit.text.lines import WORD_RE
-from podkit.text.reading import Source, normalise_text, read_source
+from podkit.text.reading import Source, normalise_text
 from podkit.text.sentences import split_sentences
 
 __all__ = [
@@ -28,11 +24,8 @@ __all__ = [
     "Article",
     "Block",
     "Section",
-    "Source",
     "clean",
-    "normalise_text",
     "quote_spans",
-    "read_source",
     "segment",
 ]
 
