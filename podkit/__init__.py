@@ -3,8 +3,9 @@
 The library in three lines::
 
     import podkit
-    drafted = podkit.draft("column.txt")                      # writes column.episode.md
-    podkit.render(drafted.path, podkit.RenderSettings(output=Path("column.mp3")))
+    episode = podkit.draft("column.txt").episode               # also writes column.episode.md
+    episode = podkit.with_text(episode, "intro", "Welcome. Today: why the trains are late.")
+    podkit.render(episode, podkit.RenderSettings(output="column.mp3"))
 
 The names below are loaded on first use, so that ``import podkit`` (and the
 command line's start-up) stays fast.
@@ -15,7 +16,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from podkit import settings
+
+__version__ = settings.VERSION
 
 #: public name -> the module that defines it
 _PUBLIC = {
@@ -34,6 +37,7 @@ _PUBLIC = {
     "RenderSettings": "podkit.rendering.resolve",
     "Result": "podkit.rendering.run",
     "Episode": "podkit.script",
+    "with_text": "podkit.script",
     "Segment": "podkit.script",
     "Meta": "podkit.script",
     "PodkitError": "podkit.errors",
@@ -76,6 +80,7 @@ __all__ = [
     "render",
     "say",
     "spoken",
+    "with_text",
 ]
 
 if TYPE_CHECKING:
@@ -107,7 +112,7 @@ if TYPE_CHECKING:
     )
     from podkit.rendering.resolve import RenderSettings
     from podkit.rendering.run import Result
-    from podkit.script import Episode, Meta, Segment
+    from podkit.script import Episode, Meta, Segment, with_text
 
 
 def __getattr__(name: str) -> Any:

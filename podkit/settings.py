@@ -12,6 +12,9 @@ import math
 
 from podkit.errors import InvalidSettingError
 
+#: podkit's version (also in pyproject.toml); part of every render cache key.
+VERSION = "0.1.0"
+
 #: The file name every script ends with (``NAME.episode.md``).
 SCRIPT_SUFFIX = ".episode.md"
 #: Inputs above this are refused: a column is rarely 100 kB, and 8 MB of text

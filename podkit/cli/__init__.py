@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from podkit import __version__, settings
+from podkit import settings
 from podkit.cli.options import (
     AuthorOpt,
     CacheOpt,
@@ -173,7 +173,7 @@ app.add_typer(cache_app, name="cache")
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"podkit {__version__}")
+        typer.echo(f"podkit {settings.VERSION}")
         raise typer.Exit()
 
 

@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
 
 from podkit import files, publish
 from podkit.audio import mp3
-from podkit.rendering.cache import Cache, Entry
-from podkit.rendering.jobs import Job, mp3_key
+from podkit.rendering.cache import Cache
+from podkit.rendering.jobs import Job, Piece, mp3_key
 from podkit.rendering.resolve import ResolvedEpisode
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One job with its cache entries: the PCM (and, for MP3, the encoded frames)."""
-
-    job: Job
-    pcm: Entry
-    frames: Entry | None
 
 
 def pieces(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> list[Piece] | None:

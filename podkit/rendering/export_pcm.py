@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from podkit.audio import encode, mixing
 from podkit.audio.mixing import resampled_length
+from podkit.rendering.jobs import Piece
 from podkit.rendering.resolve import ResolvedEpisode
-
-if TYPE_CHECKING:
-    from podkit.rendering.assemble import Piece
 
 __all__ = ["resampled_length", "write"]
 

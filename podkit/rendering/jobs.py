@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from podkit.rendering.cache import key_of
+from podkit.rendering.cache import Entry, key_of
 
 #: Bump when the processing changes what a cached segment sounds like.
 PIPELINE_VERSION = 2
@@ -88,6 +88,15 @@ class SegmentTask:
     cache_root: Path
     format_name: str
     bitrate: str
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One job with its cache entries: the PCM (and, for MP3, the encoded frames)."""
+
+    job: Job
+    pcm: Entry
+    frames: Entry | None
 
 
 def keyed(job: Job, common: dict[str, Any]) -> Job:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from podkit import __version__, script
+from podkit import script, settings
 from podkit.audio import engine
 from podkit.errors import ScriptError
 from podkit.rendering.cache import Cache, key_of, sha256_file
@@ -45,7 +45,7 @@ def engine_description() -> dict[str, object]:
         "pipeline": PIPELINE_VERSION,
         "engine": engine.engine_version(),
         "engine_impl": os.environ.get("PODKIT_ENGINE", "pyttsx3"),  # a test's fake engine
-        "podkit_audio": __version__,
+        "podkit_audio": settings.VERSION,
     }
 
 

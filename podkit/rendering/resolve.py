@@ -32,7 +32,7 @@ class RenderSettings:
     ``None`` means "the script's value, else podkit's default".
     """
 
-    output: Path | None = None
+    output: str | Path | None = None
     format: str | None = None  # None: from the output's extension, else MP3
     voice: str | None = None  # overrides the script's voice
     words_per_minute: float | None = None  # overrides the script's rate
@@ -104,10 +104,11 @@ def default_output(script_path: Path | None, episode: script.Episode, fmt: Outpu
 
 def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path | None = None) -> ResolvedEpisode:
     """Check everything a render needs, once; raise the first problem as a one-line error."""
-    if asked.output is not None:
-        _check_output(Path(asked.output), script_path)
-    fmt = formats.format_for(asked.output, asked.format)
-    output = Path(asked.output) if asked.output is not None else default_output(script_path, episode, fmt)
+    asked_output = Path(asked.output) if asked.output is not None else None
+    if asked_output is not None:
+        _check_output(asked_output, script_path)
+    fmt = formats.format_for(asked_output, asked.format)
+    output = asked_output or default_output(script_path, episode, fmt)
     _check_output(output, script_path)
     sample_rate = settings.sample_rate_hz(asked.sample_rate_hz)
     formats.bitrate_kbps(fmt, asked.bitrate, sample_rate)

@@ -65,6 +65,7 @@ __all__ = [
     "canonical_items",
     "parse",
     "slugify",
+    "with_text",
     "write",
 ]
 
@@ -93,3 +94,19 @@ def write(episode: Episode) -> str:
     out = ["---", frontmatter.to_yaml(episode.meta).rstrip("\n"), "---", ""]
     out.extend(body.write_segments(episode.segments))
     return "\n".join(out)
+
+
+def with_text(episode: Episode, segment_id: str, text: str) -> Episode:
+    """*episode* with the body of segment *segment_id* replaced by *text*, written in script syntax
+    (paragraphs separated by blank lines, ``[pause 1s]``, ``[voice quote]...[/voice]``).
+
+    Episodes are immutable values: this returns a new one, for editing a draft in code.
+    """
+    index = next((i for i, s in enumerate(episode.segments) if s.id == segment_id), None)
+    if index is None:
+        known = ", ".join(s.id for s in episode.segments)
+        raise ScriptError(f"no segment '{segment_id}' (the segments are {known})")
+    old = episode.segments[index]
+    [new] = body.read_segments([f"## {old.heading} {{#{old.id}}}", "", *text.splitlines()], old.line)
+    segments = (*episode.segments[:index], new, *episode.segments[index + 1 :])
+    return Episode(episode.meta, segments)
