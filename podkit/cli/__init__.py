@@ -10,14 +10,16 @@ Start-up is kept light (``podkit --help`` loads neither pyttsx3, pydub nor
 numpy).  These are the only imports made inside functions in podkit, each for
 start-up speed, each marked ``noqa: PLC0415``:
 
-- here: :func:`_api` (the library, with the parser and the normaliser), :func:`_warm`
-  (a synthesis worker started before typer parses), the rich progress bar, the
-  engine's voice list and the cache;
-- ``podkit/__init__.py``: the public API, loaded on first use of ``podkit.render`` etc.;
-- ``podkit/rendering/segment.py``: the audio stack, in workers only;
+- here (``cli/``): :func:`_api` (the library, with the parser and the normaliser), :func:`_warm`
+  (a synthesis worker started before typer parses), the engine's voice list, the watcher, the
+  cache, ``RenderSettings`` and rich's progress bar;
+- ``podkit/__init__.py``: the public API, loaded on first use of ``podkit.render`` etc. (PEP 562);
+- ``podkit/rendering/segment.py``: the audio stack (numpy, pydub, soxr, lameenc), in workers only;
 - ``podkit/rendering/assemble.py``: the PCM exporter (numpy, soxr), only for non-MP3 output;
-- ``podkit/audio/engine.py``: pyttsx3 and eSpeak NG, only when speech or the voice list is needed;
-- ``podkit/text/reading.py``: trafilatura, only for HTML input.
+- ``podkit/audio/engine.py``: pyttsx3 and its eSpeak NG driver, espeakng-loader, platformdirs and
+  importlib.metadata, only when speech, the voice list or the engine's version is needed;
+- ``podkit/audio/ffmpeg.py``: imageio-ffmpeg, only when ffmpeg runs;
+- ``podkit/text/article.py``: trafilatura, only for HTML input.
 """
 
 from __future__ import annotations
