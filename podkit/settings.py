@@ -48,6 +48,15 @@ SAMPLE_RATES_HZ = (16000, 22050, 24000, 32000, 44100, 48000)
 DEFAULT_SAMPLE_RATE_HZ = 44100
 
 
+def _shown(value: object) -> str:
+    """A value as an error message may show it: one line, at most 30 characters, never a
+    whole structure (a YAML alias bomb printed in full is a resource bomb of its own)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return f"a {type(value).__name__}"
+    shown = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    return shown if len(shown) <= 30 else shown[:27] + "..."
+
+
 def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidSettingError(f"{what} must be a number")
@@ -74,7 +83,7 @@ def loudness_target(value: object) -> float | None:
         lufs = math.nan
     if lufs not in LOUDNESS_TARGETS_LUFS:
         offered = ", ".join(f"{t:g}" for t in LOUDNESS_TARGETS_LUFS)
-        raise InvalidSettingError(f"loudness '{value}' is not one of {offered} or off (LUFS)")
+        raise InvalidSettingError(f"loudness {_shown(value)} is not one of {offered} or off (LUFS)")
     return lufs
 
 
@@ -82,7 +91,7 @@ def sample_rate_hz(value: object) -> int:
     """The output sample rate, one of :data:`SAMPLE_RATES_HZ`."""
     if isinstance(value, bool) or not isinstance(value, int) or value not in SAMPLE_RATES_HZ:
         offered = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
-        raise InvalidSettingError(f"sample rate {value} Hz is not one of {offered}")
+        raise InvalidSettingError(f"sample rate {_shown(value)} Hz is not one of {offered}")
     return value
 
 
