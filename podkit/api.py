@@ -74,8 +74,8 @@ def _source(input: str | Path, data: bytes | None = None) -> reading.Source:
             raise _too_big("<stdin>", len(data))
         return reading.read_source(None, data=data)
     path = Path(input)
-    if path.is_file() and path.stat().st_size > settings.MAX_INPUT_BYTES:
-        raise _too_big(str(path), path.stat().st_size)
+    if path.is_file() and (size := path.stat().st_size) > settings.MAX_INPUT_BYTES:
+        raise _too_big(str(path), size)
     return reading.read_source(path)
 
 
@@ -99,10 +99,15 @@ def script_path_for(input: str | Path, output: str | Path | None = None) -> Path
     return path.with_name(name + settings.SCRIPT_SUFFIX)
 
 
+def _refuse_the_input(input: str | Path, output: Path) -> None:
+    """Refuse to write any output over the column it is made from."""
+    if str(input) != "-" and output.exists() and Path(input).exists() and output.resolve() == Path(input).resolve():
+        raise InputError(f"the output {output} is the input itself; choose another name with -o")
+
+
 def _check_script_target(input: str | Path, target: Path, force: bool) -> None:
     """Refuse, before any work, to write a script over the input or over a script that may hold edits."""
-    if str(input) != "-" and Path(input).exists() and target.exists() and target.resolve() == Path(input).resolve():
-        raise InputError(f"the output {target} is the input itself; choose another name with -o")
+    _refuse_the_input(input, target)
     files.check_writable(target)
     if target.exists() and not force:
         raise OutputExistsError(
@@ -206,16 +211,13 @@ def episode(
     Every setting is checked before the script is written, so bad input leaves nothing behind.
     """
     asked = asked or RenderSettings()
+    if asked.output is not None:  # the audio's destination first: it is what the user named
+        _refuse_the_input(input, Path(asked.output))
+        files.check_writable(asked.output)
     target = _episode_script_path(input, asked.output)
-    output = Path(asked.output) if asked.output is not None else None
-    if output is not None and str(input) != "-" and output.exists() and output.resolve() == Path(input).resolve():
-        raise InputError(f"the output {output} is the input itself; choose another name with -o")
-    if output is not None:
-        files.check_writable(output)
     _check_script_target(input, target, force)
-    drafted = _drafted(input, data, drafting_asked)
-    resolved = resolve(drafted, asked, script_path=target)
-    write_script(drafted, target)
+    resolved = _draft_and_resolve(input, asked, drafting_asked, data, target)
+    write_script(resolved.episode, target)
     return target, run.render(resolved, on_event=on_event, warm=warm)
 
 
@@ -228,8 +230,15 @@ def dry_run_episode(
 ) -> Plan:
     """What :func:`episode` would synthesise, with the draft kept in memory: nothing is written."""
     asked = asked or RenderSettings()
-    drafted = _drafted(input, data, drafting_asked)
-    return plan(resolve(drafted, asked, script_path=_episode_script_path(input, asked.output)))
+    return plan(_draft_and_resolve(input, asked, drafting_asked, data, _episode_script_path(input, asked.output)))
+
+
+def _draft_and_resolve(
+    input: str | Path, asked: RenderSettings, drafting_asked: DraftSettings | None, data: bytes | None, target: Path
+) -> ResolvedEpisode:
+    """The column drafted in memory and resolved as the script *target* would be: every check
+    made before anything is written."""
+    return resolve(_drafted(input, data, drafting_asked), asked, script_path=target)
 
 
 def _episode_script_path(input: str | Path, output: str | Path | None) -> Path:
@@ -243,7 +252,7 @@ def spoken(text: str, lexicon: dict[str, str] | None = None) -> str:
     """The spoken form of *text* on one line (``£220m`` -> ``two hundred and twenty million pounds``)."""
     if not text.strip():
         raise InputError("nothing to say: the text is empty")
-    return " ".join(speech.normalize(text, {**speech.user_lexicon(), **(lexicon or {})}).split())
+    return " ".join(speech.normalize(text, speech.lexicon_with(lexicon)).split())
 
 
 def say(text: str, output: str | Path | None = None, asked: RenderSettings | None = None) -> str:
@@ -261,7 +270,7 @@ def say(text: str, output: str | Path | None = None, asked: RenderSettings | Non
 def check(source: ScriptSource) -> list[SegmentReport]:
     """Per segment: where the spoken form differs from the written one, and what may read badly."""
     episode = source if isinstance(source, script.Episode) else load_script(source)
-    lexicon = {**speech.user_lexicon(), **episode.meta.pronounce}
+    lexicon = speech.lexicon_with(episode.meta.pronounce)
     reports = []
     for segment in episode.segments:
         text = "\n".join(plain_text(p.text) for p in segment.paragraphs)

@@ -118,6 +118,9 @@ _RENDER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("cache_dir", CacheOpt, None),
 )
 
+#: Each render option's default, for the commands that do not offer it.
+_DEFAULTS = {name: default for name, _, default in _RENDER_OPTIONS}
+
 
 def render_options(*, without: tuple[str, ...] = (), html: bool = False) -> Callable[[Callable[..., Any]], Any]:
     """Give a command every render option (minus *without*), gathered into one ``asked: RenderSettings``.
@@ -147,7 +150,7 @@ def render_options(*, without: tuple[str, ...] = (), html: bool = False) -> Call
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             given = {name: kwargs.pop(name) for name, _, _ in shared}
-            return command(*args, asked=render_settings(**given), **kwargs)
+            return command(*args, asked=render_settings(**(_DEFAULTS | given)), **kwargs)
 
         del wrapper.__wrapped__  # typer reads the signature below, not the command's own
         wrapper.__signature__ = inspect.Signature([*own, *extra])  # type: ignore[attr-defined]
@@ -158,18 +161,19 @@ def render_options(*, without: tuple[str, ...] = (), html: bool = False) -> Call
 
 
 def render_settings(
-    output: Path | None = None,
-    fmt: Any = None,
-    voice: str | None = None,
-    rate: float | None = None,
-    bitrate: str = settings.DEFAULT_BITRATE,
-    sample_rate: int = settings.DEFAULT_SAMPLE_RATE_HZ,
-    loudness: str = DEFAULT_LOUDNESS,
-    id3v23: bool = False,
-    base_url: str | None = None,
-    html: bool = False,
-    jobs: int = 0,
-    cache_dir: Path | None = None,
+    *,
+    output: Path | None,
+    fmt: Any,
+    voice: str | None,
+    rate: float | None,
+    bitrate: str,
+    sample_rate: int,
+    loudness: str,
+    id3v23: bool,
+    base_url: str | None,
+    html: bool,
+    jobs: int,
+    cache_dir: Path | None,
 ) -> RenderSettings:
     """The render options, as the library takes them (checked there, once)."""
     from podkit.rendering.resolve import RenderSettings  # noqa: PLC0415  (start-up: with the library)

@@ -52,14 +52,14 @@ class RenderSettings:
 
 @dataclass(frozen=True)
 class Music:
-    """Music files found and checked, with the script's mixing settings."""
+    """Music files found and checked, with the script's mixing settings (defaults: :class:`script.Music`)."""
 
-    intro: Path | None = None
-    outro: Path | None = None
-    sting: Path | None = None
-    duck_db: float = 18.0
-    fade_seconds: float = 2.0
-    lead_seconds: float = 4.0
+    intro: Path | None
+    outro: Path | None
+    sting: Path | None
+    duck_db: float
+    fade_seconds: float
+    lead_seconds: float
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,13 @@ def default_output(script_path: Path | None, episode: script.Episode, fmt: Outpu
 
 def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path | None = None) -> ResolvedEpisode:
     """Check everything a render needs, once; raise the first problem as a one-line error."""
-    asked_output = Path(asked.output) if asked.output is not None else None
-    if asked_output is not None:
-        _check_output(asked_output, script_path)
-    fmt = formats.format_for(asked_output, asked.format)
-    output = asked_output or default_output(script_path, episode, fmt)
-    _check_output(output, script_path)
+    output = Path(asked.output) if asked.output is not None else None
+    if output is not None:  # before the format: writing over the script is the first thing to refuse
+        _check_output(output, script_path)
+    fmt = formats.format_for(output, asked.format)
+    if output is None:
+        output = default_output(script_path, episode, fmt)
+        _check_output(output, script_path)
     sample_rate = settings.sample_rate_hz(asked.sample_rate_hz)
     formats.bitrate_kbps(fmt, asked.bitrate, sample_rate)
     loudness = settings.loudness_target(asked.loudness)
@@ -127,7 +128,7 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         voice=voice,
         voices=voices,
         words_per_minute=wpm,
-        lexicon={**speech.user_lexicon(), **meta.pronounce},
+        lexicon=speech.lexicon_with(meta.pronounce),
         music=_music(meta, script_path),
         info=episode_info(episode, _cover(meta, script_path)),
         jobs=worker_count(asked.jobs),

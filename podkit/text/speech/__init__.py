@@ -19,7 +19,7 @@ One module per family of rules, so "how is £38m read" is in ``money``:
 
 from __future__ import annotations
 
-from podkit.text.speech.lexicon import load_lexicon, user_lexicon, user_lexicon_path
+from podkit.text.speech.lexicon import lexicon_with, load_lexicon, user_lexicon, user_lexicon_path
 from podkit.text.speech.lint import LONG_SENTENCE_WORDS, lint
 from podkit.text.speech.pipeline import RULES, Change, explain, normalize
 from podkit.text.speech.rules import LintWarning
@@ -33,6 +33,7 @@ __all__ = [
     "lint",
     "load_lexicon",
     "normalize",
+    "lexicon_with",
     "user_lexicon",
     "user_lexicon_path",
 ]

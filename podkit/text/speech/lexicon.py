@@ -110,3 +110,8 @@ def user_lexicon() -> dict[str, str]:
     if not path.is_file():
         return {}
     return load_lexicon(path)
+
+
+def lexicon_with(overrides: Mapping[str, str] | None) -> dict[str, str]:
+    """The user-level lexicon with *overrides* (a script's ``pronounce:``) winning over it."""
+    return {**user_lexicon(), **(overrides or {})}
