@@ -116,14 +116,15 @@ def remove_stale(path: str | os.PathLike[str]) -> list[Path]:
     removed = []
     for p in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
         pid = p.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             with contextlib.suppress(OSError):
                 p.unlink()
                 removed.append(p)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process *pid* still runs (so the temporary files it named after itself are its own)."""
     if pid == os.getpid():
         return True
     try:

@@ -337,3 +337,36 @@ def test_a_worker_starts_light(tmp_path: Path):
     ).stdout
     # numpy: what the worker did import (fakes needs it); no CLI, no scipy, in it or in the audio stack
     assert out.split("\n")[0] == "['numpy'] []"
+
+
+def test_a_render_leaves_nothing_in_tmpdir_and_sweeps_what_killed_workers_left(short_script: Path, tmp_path: Path):
+    """Workers are killed at the end of a render, so their engines' scratch folders are removed by the
+    parent; a folder left by a worker killed with its parent (kill -9) is swept by the next render."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = tmpdir / f"podkit-engine-{int(dead.stdout)}-x1y2"
+    leftover.mkdir()
+    (leftover / "u7.wav").write_bytes(b"RIFF")
+    env = {**os.environ, "TMPDIR": str(tmpdir), "PODKIT_CACHE_DIR": str(tmp_path / "cache")}
+    for out in ("a.mp3", "b.wav"):  # MP3 from frames, WAV through ffmpeg (its metadata file too)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from podkit.cli import main; main()",
+                "render",
+                str(short_script),
+                "-o",
+                str(tmp_path / out),
+                "--jobs",
+                "2",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert sorted(p.name for p in tmpdir.iterdir()) == [], out

@@ -53,6 +53,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from podkit import files
 from podkit.audio.ffmpeg import file_argument, run_ffmpeg
 from podkit.errors import EngineError, VoiceError
 from podkit.settings import DEFAULT_VOICE, DEFAULT_WORDS_PER_MINUTE
@@ -364,12 +365,32 @@ def _read_pcm_wav(wav: bytes) -> Speech:
     return Speech(frames, sample_rate_hz)
 
 
+#: The engine's scratch folders in TMPDIR are named after their process, so that what a killed
+#: worker left can be told from a live one's and removed.
+_SCRATCH_PREFIX = "podkit-engine-"
+
+
+def remove_scratch(pid: int) -> None:
+    """Remove the scratch folders of the engine in process *pid* (which has ended)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}{pid}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_scratch() -> None:
+    """Remove the scratch folders of engines whose process died without cleaning up (kill -9)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not files.process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class Engine:
     """One pyttsx3 engine per process; speaks one utterance at a time into PCM."""
 
     def __init__(self) -> None:
         self._engine = _open()
-        self._tmp = Path(tempfile.mkdtemp(prefix="podkit-engine-"))
+        _sweep_scratch()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
         self._count = 0
         self._finished = _utterance_done
         # eSpeak calls back from its own thread; the utterance is complete only

@@ -26,7 +26,7 @@ from podkit.rendering.resolve import ResolvedEpisode
 EventHandler = Callable[[str, dict[str, Any]], None]
 
 #: What a synthesis worker is: one engine for its life, one segment per task.
-SYNTHESIS = workers.Role(start=segment.start_worker, work=segment.render_segment)
+SYNTHESIS = workers.Role(start=segment.start_worker, work=segment.render_segment, ended=segment.worker_ended)
 
 
 def warm_workers(n: int = 1) -> workers.WarmWorkers:

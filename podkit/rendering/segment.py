@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from podkit.audio import engine
 from podkit.rendering.jobs import SegmentTask
 
 
@@ -26,6 +27,11 @@ class Worker:
 def start_worker() -> Worker:
     """In each worker, before any task: the audio stack and the engine, outside any task's deadline."""
     return Worker()
+
+
+def worker_ended(pid: int) -> None:
+    """In the parent, once a worker has ended: remove its engine's scratch folder."""
+    engine.remove_scratch(pid)
 
 
 def render_segment(worker: Worker, task: SegmentTask) -> dict[str, Any]:

@@ -97,6 +97,9 @@ class Role:
 
     start: Callable[[], Any]
     work: Callable[..., Any]
+    #: Run in the parent once a worker has ended, with its PID: workers are killed, not asked
+    #: to stop, so whatever a worker leaves behind (scratch files) is removed from outside.
+    ended: Callable[[int], None] | None = None
 
 
 class _Worker:
@@ -119,6 +122,7 @@ class _Worker:
                 if v is None:
                     os.environ.pop(k, None)
         child.close()
+        self.role = role
         self.ready = False
         self.fresh = True
         self.task: Task | None = None
@@ -129,6 +133,8 @@ class _Worker:
             self.proc.kill()
         self.proc.join(timeout=5)
         self.conn.close()
+        if self.role.ended is not None and self.proc.pid is not None:
+            self.role.ended(self.proc.pid)
 
 
 class WarmWorkers:
