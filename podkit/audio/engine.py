@@ -371,16 +371,11 @@ _SCRATCH_PREFIX = "podkit-engine-"
 
 
 def remove_scratch(pid: int) -> None:
-    """Remove the scratch folders of the engine in process *pid* (which has ended)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}{pid}-*"):
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _sweep_scratch() -> None:
-    """Remove the scratch folders of engines whose process died without cleaning up (kill -9)."""
+    """Remove the scratch folders of the engine in process *pid*, which has ended, and of every
+    other engine whose process died without cleaning up (a run killed with -9)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
-        pid = folder.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not files.process_alive(int(pid)):
+        owner = folder.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and (int(owner) == pid or not files.process_alive(int(owner))):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -389,7 +384,6 @@ class Engine:
 
     def __init__(self) -> None:
         self._engine = _open()
-        _sweep_scratch()
         self._tmp = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
         self._count = 0
         self._finished = _utterance_done
