@@ -22,18 +22,18 @@ __version__ = settings.VERSION
 
 #: public name -> the module that defines it
 _PUBLIC = {
-    "draft": "podkit.api",
+    "draft": "podkit.columns",
     "render": "podkit.api",
-    "episode": "podkit.api",
+    "episode": "podkit.columns",
     "say": "podkit.api",
     "spoken": "podkit.api",
-    "clean": "podkit.api",
+    "clean": "podkit.columns",
     "check": "podkit.api",
     "dry_run": "podkit.api",
     "load_script": "podkit.api",
-    "demo": "podkit.api",
-    "Drafted": "podkit.api",
-    "DraftSettings": "podkit.api",
+    "demo": "podkit.columns",
+    "Drafted": "podkit.columns",
+    "DraftSettings": "podkit.columns",
     "RenderSettings": "podkit.rendering.resolve",
     "Result": "podkit.rendering.run",
     "Episode": "podkit.script",
@@ -84,20 +84,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from podkit.api import (
-        Drafted,
-        DraftSettings,
-        check,
-        clean,
-        demo,
-        draft,
-        dry_run,
-        episode,
-        load_script,
-        render,
-        say,
-        spoken,
-    )
+    from podkit.api import check, dry_run, load_script, render, say, spoken
+    from podkit.columns import Drafted, DraftSettings, clean, demo, draft, episode
     from podkit.errors import (
         AudioError,
         EngineError,

@@ -54,3 +54,14 @@ def test_the_public_api_is_lazy_and_complete():
         assert getattr(podkit, name) is not None, name
     assert podkit.__version__ == podkit.settings.VERSION
     assert os.path.basename(podkit.render.__code__.co_filename) == "api.py"
+
+
+def test_rendering_a_script_does_not_load_the_column_cleaner():
+    """podkit.api (render, check, say) leaves charset detection, mojibake repair and article
+    extraction to podkit.columns: a re-render after an edit pays for none of them."""
+    import subprocess
+    import sys
+
+    code = "import sys, podkit.api; print(sorted(m for m in ('ftfy', 'charset_normalizer', 'trafilatura', 'podkit.text.article', 'podkit.script.drafting') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

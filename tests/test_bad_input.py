@@ -19,7 +19,7 @@ import pytest
 from conftest import PODKIT, script_text, snapshot
 from typer.testing import CliRunner
 
-from podkit import api, script, settings
+from podkit import columns, script, settings
 from podkit.cli import app
 
 runner = CliRunner()
@@ -150,7 +150,7 @@ def _drafted(here: Path, name: str, data: bytes) -> script.Episode:
     result = invoke("draft", name)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    out = here / api.script_path_for(name, None)
+    out = here / columns.script_path_for(name, None)
     assert result.stdout.startswith(f"wrote {out.name} (")
     return script.parse(out.read_text("utf-8"), path=str(out))
 
@@ -470,7 +470,7 @@ def test_internal_error_is_one_line_without_traceback(here, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "draft", boom)
+    monkeypatch.setattr(columns, "draft", boom)
     monkeypatch.delenv("PODKIT_DEBUG", raising=False)
     result = invoke("draft", "x.txt")
     assert result.exit_code == 1

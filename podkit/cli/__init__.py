@@ -10,7 +10,8 @@ Start-up is kept light (``podkit --help`` loads neither pyttsx3, pydub nor
 numpy).  These are the only imports made inside functions in podkit, each for
 start-up speed, each marked ``noqa: PLC0415``:
 
-- here (``cli/``): :func:`_api` (the library, with the parser and the normaliser), :func:`_warm`
+- here (``cli/``): :func:`_api` (the library's script side, with the parser and the normaliser),
+  :func:`_columns` (its column side, with the cleaner), :func:`_warm`
   (a synthesis worker started before typer parses), the engine's voice list, the watcher, the
   cache, ``RenderSettings`` and rich's progress bar;
 - ``podkit/__init__.py``: the public API, loaded on first use of ``podkit.render`` etc. (PEP 562);
@@ -66,10 +67,17 @@ _SYNTHESISING = ("render", "episode", "demo")
 
 
 def _api() -> ModuleType:
-    """The library (the parser, the normaliser, rendering): loaded by the command that needs it."""
+    """The library's script side (the parser, the normaliser, rendering): loaded by the command that needs it."""
     from podkit import api  # noqa: PLC0415  (start-up: --help and usage errors never load it)
 
     return api
+
+
+def _columns() -> ModuleType:
+    """The library's column side (cleaning, drafting, episode): only the commands that read a column load it."""
+    from podkit import columns  # noqa: PLC0415  (start-up: a render never needs the column cleaner)
+
+    return columns
 
 
 def _err(message: str) -> None:
@@ -207,9 +215,9 @@ def draft(
     force: ForceOpt = False,
 ) -> None:
     """Clean a column and write its editable episode script."""
-    api = _api()
-    asked = api.DraftSettings(show=show, title=title, author=author, segment_seconds=segment_seconds)
-    drafted = api.draft(input, output, asked, data=read_stdin(input), force=force)
+    columns = _columns()
+    asked = columns.DraftSettings(show=show, title=title, author=author, segment_seconds=segment_seconds)
+    drafted = columns.draft(input, output, asked, data=read_stdin(input), force=force)
     typer.echo(f"wrote {drafted.path} ({len(drafted.episode.segments)} segments, {drafted.episode.words} words)")
 
 
@@ -251,15 +259,17 @@ def episode(
     quiet: QuietOpt = False,
 ) -> None:
     """Draft and render in one go, leaving the script beside the audio."""
-    api = _api()
+    columns = _columns()
     data = read_stdin(input)
-    drafting_asked = api.DraftSettings(show=show, title=title, author=author, segment_seconds=segment_seconds)
+    drafting_asked = columns.DraftSettings(show=show, title=title, author=author, segment_seconds=segment_seconds)
     if dry_run:
-        print_plan(api.dry_run_episode(input, asked, drafting_asked, data=data))
+        print_plan(columns.dry_run_episode(input, asked, drafting_asked, data=data))
         return
     path, result = with_progress(
         quiet,
-        lambda report: api.episode(input, asked, drafting_asked, data=data, force=force, on_event=report, warm=ctx.obj),
+        lambda report: columns.episode(
+            input, asked, drafting_asked, data=data, force=force, on_event=report, warm=ctx.obj
+        ),
     )
     report(result, quiet, path)
 
@@ -272,7 +282,7 @@ def clean(
     ] = False,
 ) -> None:
     """Print what will be read aloud from a column."""
-    article = _api().clean(input, data=read_stdin(input))
+    article = _columns().clean(input, data=read_stdin(input))
     if as_json:
         typer.echo(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -342,7 +352,7 @@ def demo(
     quiet: QuietOpt = False,
 ) -> None:
     """Make an episode from the bundled sample column, to hear a result at once."""
-    path, result = with_progress(quiet, lambda report: _api().demo(folder, asked, on_event=report, warm=ctx.obj))
+    path, result = with_progress(quiet, lambda report: _columns().demo(folder, asked, on_event=report, warm=ctx.obj))
     report(result, quiet, path)
 
 
