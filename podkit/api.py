@@ -43,10 +43,7 @@ def load_script(path: str | Path) -> script.Episode:
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a script file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(files.describe_os_error(exc, path, "read")) from None
+    raw = files.read_input(str(path))  # /dev/zero or a FIFO is refused at the limit, not read to the end
     if b"\x00" in raw:
         raise ScriptError("this is binary data, not a script", path=path, line=1)
     try:
@@ -75,7 +72,16 @@ def render(
     """Render a script (file or episode) to one audio file with its tags, chapters and sidecars."""
     with contextlib.nullcontext(warm) if warm is not None else run.warm_workers() as workers:
         # the worker starts while the script is read and checked
-        return run.render(prepare(source, asked), on_event=on_event, warm=workers)
+        return render_resolved(prepare(source, asked), on_event=on_event, warm=workers)
+
+
+def render_resolved(
+    resolved: ResolvedEpisode, *, on_event: EventHandler | None = None, warm: WarmWorkers | None = None
+) -> Result:
+    """Render an episode resolved already; each file it was told to replace (``force``) is kept
+    as a numbered backup at the moment its replacement is renamed in."""
+    with files.keeping_backups(resolved.replacing):
+        return run.render(resolved, on_event=on_event, warm=warm)
 
 
 def dry_run(source: ScriptSource, asked: RenderSettings | None = None) -> Plan:
@@ -98,7 +104,7 @@ def say(text: str, output: str | Path | None = None, asked: RenderSettings | Non
         segment = script.Segment("say", "Say", (script.Paragraph((script.Span(words),)),))
         meta = script.Meta(show="podkit", title=" ".join(words.split()[:8]) or "say")
         asked = dataclasses.replace(asked or RenderSettings(), output=Path(output), sidecars=False)
-        run.render(resolve(script.Episode(meta, (segment,)), asked))
+        render_resolved(resolve(script.Episode(meta, (segment,)), asked))
     return said
 
 

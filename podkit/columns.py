@@ -7,14 +7,14 @@ extraction), which rendering a script never needs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from podkit import files, script, settings
-from podkit.errors import InputError, OutputExistsError
-from podkit.rendering import run
+from podkit import api, files, script, settings
+from podkit.errors import InputError, OutputExistsError, PodkitError
 from podkit.rendering.plan import Plan, plan
 from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, resolve
 from podkit.rendering.run import EventHandler, Result
@@ -43,24 +43,13 @@ class Drafted:
     episode: script.Episode
 
 
-def _too_big(label: str, size: int) -> InputError:
-    limit = settings.MAX_INPUT_BYTES
-    return InputError(
-        f"{label} is {size / 1e6:.1f} MB; podkit reads inputs up to {limit / 1e6:.1f} MB "
-        "(split it into several episodes)"
-    )
-
-
 def _source(input: str | Path, data: bytes | None = None) -> reading.Source:
-    if str(input) == "-":
-        data = data if data is not None else b""
-        if len(data) > settings.MAX_INPUT_BYTES:
-            raise _too_big("<stdin>", len(data))
-        return reading.read_source(None, data=data)
-    path = Path(input)
-    if path.is_file() and (size := path.stat().st_size) > settings.MAX_INPUT_BYTES:
-        raise _too_big(str(path), size)
-    return reading.read_source(path)
+    """The column *input* (``-``: stdin, whose bytes are *data*); *data* given with a file name
+    is that file's content, not yet written (the demo's sample).  The input limit is
+    :func:`reading.read_source`'s to check, whatever the source."""
+    if str(input) == "-" or data is not None:
+        return reading.read_source(None if str(input) == "-" else input, data=data if data is not None else b"")
+    return reading.read_source(Path(input))
 
 
 def clean(input: str | Path, *, data: bytes | None = None) -> article.Article:
@@ -90,25 +79,26 @@ def _refuse_the_input(input: str | Path, output: Path) -> None:
 
 
 def _check_script_target(input: str | Path, target: Path, force: bool) -> None:
-    """Refuse, before any work, to write a script over the input or over a script that may hold edits."""
+    """Refuse, before any work, to write a script over the input or over a file that may hold
+    edits (any existing file: a script is written by hand too) unless forced, and then when
+    its backup could not be kept."""
     _refuse_the_input(input, target)
     files.check_writable(target)
     if target.exists() and not force:
         raise OutputExistsError(
-            f"{target} already exists and may hold hand edits; use --force to replace it (a .bak copy is kept)"
+            f"{target} already exists and may hold hand edits; use --force to replace it (a numbered .bak is kept)"
         )
+    files.check_backup_room(target)
 
 
 def write_script(episode: script.Episode, target: Path) -> Path:
-    """Write a script atomically; an existing one is kept as ``.bak`` first.
+    """Write a script atomically; an existing one is kept as a numbered backup (``.bak``, ``.bak.1`` ...).
 
     The new text is written out first and the backup made just before the rename,
-    so a failure (disk full) leaves both the script and any older ``.bak`` as they were.
+    so a failure (disk full) leaves the script and its older backups as they were.
     """
-    with files.atomic_path(target) as tmp:
-        files.fill(tmp, script.write(episode).encode("utf-8"))
-        if target.exists():
-            files.write_bytes(target.with_name(target.name + ".bak"), target.read_bytes())
+    with files.keeping_backups([target]):
+        files.write_text(target, script.write(episode))
     return target
 
 
@@ -148,16 +138,40 @@ def episode(
     """Draft and render in one go; the script is left beside the audio for later edits.
 
     Every setting is checked before the script is written, so bad input leaves nothing behind.
+    *force* replaces an existing script and, as ``asked.force`` does, files that are not
+    podkit's output of their kind; each replaced file is kept as a numbered backup.
     """
     asked = asked or RenderSettings()
+    if force:
+        asked = dataclasses.replace(asked, force=True)
+    target, resolved = _prepared(input, asked, drafting_asked, data, replace_script=force)
+    write_script(resolved.episode, target)
+    return target, api.render_resolved(resolved, on_event=on_event, warm=warm)
+
+
+def _prepared(
+    input: str | Path,
+    asked: RenderSettings,
+    drafting_asked: DraftSettings | None,
+    data: bytes | None,
+    *,
+    replace_script: bool,
+    same_episode: bool = False,
+) -> tuple[Path, ResolvedEpisode]:
+    """Where an episode's script goes and the episode resolved: every check made, nothing written.
+
+    With *same_episode*, an existing script there is of this same episode (the demo's): its
+    guid and date are kept.
+    """
     if asked.output is not None:  # the audio's destination first: it is what the user named
         _refuse_the_input(input, Path(asked.output))
         files.check_writable(asked.output)
     target = _episode_script_path(input, asked.output)
-    _check_script_target(input, target, force)
-    resolved = _draft_and_resolve(input, asked, drafting_asked, data, target)
-    write_script(resolved.episode, target)
-    return target, run.render(resolved, on_event=on_event, warm=warm)
+    _check_script_target(input, target, replace_script)
+    resolved = _draft_and_resolve(input, asked, drafting_asked, data, target, same_episode=same_episode)
+    for output in resolved.outputs[1:]:  # a sidecar's name may be the column's (col.notes.md)
+        _refuse_the_input(input, output)
+    return target, resolved
 
 
 def dry_run_episode(
@@ -173,11 +187,32 @@ def dry_run_episode(
 
 
 def _draft_and_resolve(
-    input: str | Path, asked: RenderSettings, drafting_asked: DraftSettings | None, data: bytes | None, target: Path
+    input: str | Path,
+    asked: RenderSettings,
+    drafting_asked: DraftSettings | None,
+    data: bytes | None,
+    target: Path,
+    *,
+    same_episode: bool = False,
 ) -> ResolvedEpisode:
     """The column drafted in memory and resolved as the script *target* would be: every check
     made before anything is written."""
-    return resolve(_drafted(input, data, drafting_asked), asked, script_path=target)
+    episode = _drafted(input, data, drafting_asked)
+    return resolve(_as_before(episode, target) if same_episode else episode, asked, script_path=target)
+
+
+def _as_before(episode: script.Episode, target: Path) -> script.Episode:
+    """*episode* with the guid and date of the script at *target*, when one is there and reads.
+
+    A draft gets a new guid (and, undated, today's date) each time; the demo drafted again is
+    the same episode, so an unedited demo script is replaced by an identical one and nothing
+    needs backing up, while an edited one is kept as a numbered backup.
+    """
+    try:
+        before = api.load_script(target).meta
+    except PodkitError:
+        return episode
+    return dataclasses.replace(episode, meta=dataclasses.replace(episode.meta, guid=before.guid, date=before.date))
 
 
 def _episode_script_path(input: str | Path, output: str | Path | None) -> Path:
@@ -199,18 +234,52 @@ def demo(
     on_event: EventHandler | None = None,
     warm: WarmWorkers | None = None,
 ) -> tuple[Path, Result]:
-    """Run :func:`episode` on the bundled sample column, into *folder*."""
+    """Run :func:`episode` on the bundled sample column, into *folder*.
+
+    The demo's own script is replaced at every run (kept as a numbered backup if edited);
+    any other file in the way, the sample column included, only with ``asked.force``.
+    Everything is checked before anything is written; a folder made for a demo that is
+    then refused is removed again.
+    """
+    files.refuse_stdout(folder)
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} exists and is not a folder")
+    made = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(files.describe_os_error(exc, folder, "create")) from None
-    sample = folder / "night-buses.txt"
-    files.write_bytes(sample, sample_text())
+    sample, text = folder / "night-buses.txt", sample_text()
     asked = asked or RenderSettings()
     if asked.output is None:
         extension = (asked.format or settings.DEFAULT_FORMAT).lower()
         asked = dataclasses.replace(asked, output=folder / f"night-buses.{extension}")
-    return episode(sample, asked, DraftSettings(show="podkit demo"), force=True, on_event=on_event, warm=warm)
+    try:
+        _check_sample(sample, text, asked.force)
+        target, resolved = _prepared(
+            sample, asked, DraftSettings(show="podkit demo"), text, replace_script=True, same_episode=True
+        )
+    except PodkitError:
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    with files.keeping_backups([sample]):
+        files.write_bytes(sample, text)
+    write_script(resolved.episode, target)
+    return target, api.render_resolved(resolved, on_event=on_event, warm=warm)
+
+
+def _check_sample(sample: Path, text: bytes, force: bool) -> None:
+    """An existing file where the demo puts its sample column must be that column (or empty)."""
+    files.check_writable(sample)
+    existing = files.head(sample, len(text) + 1)
+    if not existing or existing == text:
+        return
+    if not force:
+        raise OutputExistsError(
+            f"{sample} already exists and is not podkit's sample column; "
+            "use --force to replace it (a numbered .bak is kept)"
+        )
+    files.check_backup_room(sample)

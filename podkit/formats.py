@@ -7,11 +7,12 @@ takes to encode, tag and publish it is looked up here and nowhere else.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from podkit.errors import InvalidSettingError, UsageError
-from podkit.settings import TRUE_PEAK_DBTP
+from podkit.settings import TRUE_PEAK_DBTP, shown_length
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class OutputFormat:
     codec_loss_lu: float
     #: The only sample rates the codec encodes (None: any of settings.SAMPLE_RATES_HZ).
     sample_rates_hz: tuple[int, ...] | None = None
+    #: The largest file the container can describe, or None: RIFF's sizes are 32-bit, so a WAV
+    #: stays under 4 GiB (ffmpeg would write a file with wrong sizes past it).
+    max_bytes: int | None = None
+    #: The most chapters its tags hold, or None: ID3 nests its tables of contents and MP4 has a
+    #: chapter track, but the Ogg chapter extension numbers CHAPTER001 to CHAPTER999 (readers parse
+    #: three digits: ffmpeg reads CHAPTER1008 as chapter 100 and renames it).
+    max_chapters: int | None = None
 
     @property
     def ceiling_dbtp(self) -> float:
@@ -60,15 +68,60 @@ FORMATS: dict[str, OutputFormat] = {
             2.0,
             0.0,
             (8000, 12000, 16000, 24000, 48000),
+            max_chapters=999,
         ),
-        OutputFormat("flac", ".flac", "audio/flac", ("-c:a", "flac"), "flac", False, "vorbis", 0.2, 0.0),
         OutputFormat(
-            "wav", ".wav", "audio/wav", ("-c:a", "pcm_s16le", "-fflags", "+bitexact"), "wav", False, "id3", 0.2, 0.0
+            "flac", ".flac", "audio/flac", ("-c:a", "flac"), "flac", False, "vorbis", 0.2, 0.0, max_chapters=999
+        ),
+        OutputFormat(
+            "wav",
+            ".wav",
+            "audio/wav",
+            ("-c:a", "pcm_s16le", "-fflags", "+bitexact"),
+            "wav",
+            False,
+            "id3",
+            0.2,
+            0.0,
+            max_bytes=2**32 - 1,
         ),
     )
 }
 #: Feed enclosures podcast apps play everywhere.
 FEED_FORMATS = ("mp3", "m4a")
+#: Room kept in a size-limited container for its header, tags, chapters and cover art.
+TAG_ROOM_BYTES = 64 * 1024 * 1024
+
+
+def max_seconds(fmt: OutputFormat, sample_rate_hz: int) -> float | None:
+    """The longest episode *fmt* can hold at *sample_rate_hz*, or None when its container sets no limit.
+
+    Only WAV has one, and podkit's WAV is PCM: 16-bit mono, two bytes a sample.
+    """
+    if fmt.max_bytes is None:
+        return None
+    return (fmt.max_bytes - TAG_ROOM_BYTES) / (2 * sample_rate_hz)
+
+
+def check_length(fmt: OutputFormat, sample_rate_hz: int, seconds: float) -> None:
+    """Refuse an episode of about *seconds* that *fmt* cannot hold (a WAV past 4 GiB)."""
+    limit = max_seconds(fmt, sample_rate_hz)
+    if limit is not None and seconds > limit:
+        raise InvalidSettingError(
+            f"the episode would last about {shown_length(seconds)} and a {fmt.name.upper()} file at "
+            f"{sample_rate_hz} Hz holds at most {shown_length(limit)} (its sizes are 32-bit); "
+            "use .flac or split the episode"
+        )
+
+
+def check_chapter_count(fmt: OutputFormat, count: int) -> None:
+    """Refuse, before any work, an episode of more chapters than *fmt*'s tags can hold."""
+    if fmt.max_chapters is not None and count > fmt.max_chapters:
+        shown = fmt.name.upper() if fmt.name in ("flac", "wav") else fmt.name.capitalize()
+        raise InvalidSettingError(
+            f"{shown} holds at most {fmt.max_chapters} chapters and this episode has {count:,} segments: "
+            "render it as MP3 or M4A, or join segments"
+        )
 
 
 def _known() -> str:
@@ -139,3 +192,73 @@ def bitrate_kbps(fmt: OutputFormat, bitrate: str, sample_rate_hz: int) -> int | 
             f"{bitrate} is not an MP3 bitrate at {sample_rate_hz} Hz; use one of " + ", ".join(f"{b}k" for b in allowed)
         )
     return kbps
+
+
+# --------------------------------------------------------------------------- telling podkit's outputs apart
+#
+# A file podkit is about to replace must be podkit's output of that kind (an earlier render's,
+# perhaps edited) or empty; anything else may be someone's work and is replaced only with
+# --force.  Each kind is judged by its first bytes (files.head), never by its name.
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def is_audio(head: bytes) -> bool:
+    """Whether *head*, a file's first bytes, starts like audio in a format podkit writes:
+    MP3 (an ID3 tag or an MPEG frame), FLAC, Ogg, RIFF WAVE or MP4."""
+    return (
+        head.startswith((b"ID3", b"fLaC", b"OggS"))
+        or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+        or (head.startswith(b"RIFF") and head[8:12] == b"WAVE")
+        or head[4:8] == b"ftyp"
+    )
+
+
+def _text(head: bytes) -> bytes:
+    return head.removeprefix(_BOM).lstrip()
+
+
+#: What the episode page carries in its <head> so that podkit knows its own page again
+#: (podkit.publish.page writes it).
+PAGE_GENERATOR = '<meta name="generator" content="podkit">'
+#: The start of the page's Content-Security-Policy, which pages written before the generator
+#: mark carry: podkit knows those as its own too.
+_PAGE_POLICY = b"content=\"default-src 'none'; media-src 'self'; img-src data:;"
+_SRT_START = re.compile(rb"1\r?\n\d{2,}:\d\d:\d\d,\d{3} --> \d{2,}:\d\d:\d\d,\d{3}")
+_CHAPTERS_START = re.compile(rb'\{\s*"version"\s*:')
+_NOTES_CHAPTERS = re.compile(rb"^## Chapters\r?$", re.M)
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    """A kind of file a render writes beside the audio, told by the end of its name."""
+
+    suffix: str  # how the file's name ends: ep.mp3 -> ep.vtt (names: podkit.publish.sidecar_paths)
+    what: str  # for messages: "... does not look like a WebVTT transcript"
+    looks_like: Callable[[bytes], bool]  # whether a file's first bytes are podkit's output of this kind
+
+
+def _rss_item(head: bytes) -> bool:
+    return re.match(rb"(<\?xml[^>]*\?>\s*)?<item[\s>]", _text(head)) is not None
+
+
+SIDECAR_KINDS = (
+    OutputKind(".vtt", "a WebVTT transcript", lambda h: _text(h).startswith(b"WEBVTT")),
+    OutputKind(".srt", "SRT captions", lambda h: not _text(h) or _SRT_START.match(_text(h)) is not None),
+    OutputKind(".chapters.json", "a JSON chapters file", lambda h: _CHAPTERS_START.match(_text(h)) is not None),
+    OutputKind(
+        ".notes.md",
+        "podkit's show notes",
+        lambda h: _text(h).startswith(b"# ") and _NOTES_CHAPTERS.search(h) is not None,
+    ),
+    OutputKind(".rss-item.xml", "an RSS item", _rss_item),
+    OutputKind(".html", "podkit's episode page", lambda h: PAGE_GENERATOR.encode() in h or _PAGE_POLICY in h),
+)
+
+
+def sidecar_kind(path: Path) -> OutputKind:
+    """The kind of the sidecar *path* (the longest ending that matches its name)."""
+    matching = [kind for kind in SIDECAR_KINDS if path.name.endswith(kind.suffix)]
+    if not matching:
+        raise ValueError(f"{path.name} is not named like a sidecar podkit writes")
+    return max(matching, key=lambda kind: len(kind.suffix))

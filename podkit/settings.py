@@ -9,8 +9,16 @@ a bad value is the same from every command.  Checks raise
 from __future__ import annotations
 
 import math
+import os
+import warnings
 
 from podkit.errors import InvalidSettingError
+
+
+class PodkitWarning(UserWarning):
+    """Something podkit did differently from what was asked, and says so (``--jobs`` capped):
+    the command line shows it as one line on stderr."""
+
 
 #: podkit's version (also in pyproject.toml); part of every render cache key.
 VERSION = "0.1.0"
@@ -20,6 +28,10 @@ SCRIPT_SUFFIX = ".episode.md"
 #: Inputs above this are refused: a column is rarely 100 kB, and 8 MB of text
 #: would be a week-long episode (web pages with their markup stay far below).
 MAX_INPUT_BYTES = 8 * 1024 * 1024
+#: The largest cover accepted: podcast apps ask for at most 3000 x 3000 pixels, which a
+#: JPEG holds in a few MB; the cover goes into every audio file and the page.  It must stay
+#: below 16 MB, the most a FLAC metadata block (the picture) can hold.
+MAX_COVER_BYTES = 10 * 1024 * 1024
 
 DEFAULT_SHOW = "The Column, Read Aloud"
 DEFAULT_VOICE = "en-us"
@@ -34,6 +46,25 @@ MIN_SEGMENT_SECONDS, MAX_SEGMENT_SECONDS = 20.0, 1800.0
 MAX_PAUSE_SECONDS = 30.0
 DEFAULT_PARAGRAPH_PAUSE_SECONDS = 0.6
 DEFAULT_SEGMENT_PAUSE_SECONDS = 1.2
+#: Silence in a row at most: ``[pause]`` markers with the paragraph and segment pauses
+#: around them.  A minute is longer than any pause a listener sits through on purpose;
+#: 200 ``[pause 30s]`` in a row would otherwise be 100 minutes of nothing held in memory.
+MAX_SILENCE_SECONDS = 60.0
+#: All the silence of one episode at most (pauses written and those between paragraphs and
+#: segments): with the default pauses even an episode of MAX_EPISODE_SECONDS has under an hour.
+MAX_TOTAL_SILENCE_SECONDS = 2 * 3600.0
+#: The longest episode podkit makes, as estimated before any synthesis (words at the speaking
+#: rate, pauses, music): 24 hours is some 245,000 words, hours of synthesis and about 10 GB of
+#: render cache.  Formats may hold less (see :func:`podkit.formats.max_seconds`).
+MAX_EPISODE_SECONDS = 24 * 3600.0
+
+#: Synthesis workers at most, whatever ``--jobs`` asks: each holds a speech engine and
+#: about 170 MB; more workers than cores only take turns on them, so the usable cores cap it too.
+MAX_JOBS = 8
+
+#: Backups kept of a file podkit was told to replace (``NAME.bak``, ``NAME.bak.1`` ...
+#: ``NAME.bak.8``): enough for an afternoon of forced re-drafts, never silently dropped.
+MAX_BACKUPS = 9
 
 #: Integrated loudness targets offered (LUFS): -16 for podcasts (Apple, Spotify
 #: guidance), -19 for mono-minded players, -14 for streaming, -23 for broadcast (EBU R128).
@@ -113,3 +144,63 @@ def segment_seconds(value: object) -> float:
             f"segment length {secs:g} s is out of range ({MIN_SEGMENT_SECONDS:g} to {MAX_SEGMENT_SECONDS:g})"
         )
     return secs
+
+
+def shown_length(seconds: float) -> str:
+    """A length for messages: ``90 s``, ``12 min``, ``2.5 h``."""
+    if seconds < 120:
+        return f"{seconds:.1f}".rstrip("0").rstrip(".") + " s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f}".rstrip("0").rstrip(".") + " h"
+
+
+def silence_in_a_row(seconds: float) -> float:
+    """A run of silence (pauses and the paragraph and segment pauses next to them), checked."""
+    if seconds > MAX_SILENCE_SECONDS:
+        raise InvalidSettingError(
+            f"{shown_length(seconds)} of silence in a row (pauses with the paragraph and segment pauses around them); "
+            f"podkit allows at most {shown_length(MAX_SILENCE_SECONDS)}"
+        )
+    return seconds
+
+
+def total_silence(seconds: float) -> float:
+    """All the silence of an episode, checked."""
+    if seconds > MAX_TOTAL_SILENCE_SECONDS:
+        raise InvalidSettingError(
+            f"the script asks for {shown_length(seconds)} of silence in all (pauses, paragraph and segment pauses); "
+            f"podkit allows at most {shown_length(MAX_TOTAL_SILENCE_SECONDS)}"
+        )
+    return seconds
+
+
+def episode_seconds(seconds: float, words: int, words_per_minute: int) -> float:
+    """An episode's estimated length, checked against :data:`MAX_EPISODE_SECONDS`."""
+    if seconds > MAX_EPISODE_SECONDS:
+        raise InvalidSettingError(
+            f"the episode would last about {shown_length(seconds)} ({words:,} words at {words_per_minute} words a minute, "
+            f"with pauses and music); podkit makes episodes of at most {shown_length(MAX_EPISODE_SECONDS)} "
+            "(split it into several)"
+        )
+    return seconds
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def worker_count(value: object) -> int:
+    """Synthesis workers for ``--jobs``: 0 means one per usable core; more than the cores or
+    :data:`MAX_JOBS` is capped, with a warning saying so."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidSettingError(f"--jobs must be 0 (one per core) or more, not {_shown(value)}")
+    cores = usable_cores()
+    cap = min(cores, MAX_JOBS)
+    if value > cap:
+        why = "this machine's cores" if cap == cores else "podkit's maximum"
+        warnings.warn(f"--jobs {value} capped at {cap} ({why})", PodkitWarning, stacklevel=2)
+    return min(value, cap) if value else cap

@@ -564,7 +564,7 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     assert len(changed) == 1, f"the edit changed {len(changed)} lines"
     _, listing = render(script_file, out, cache, jobs, dry_run=True)
     planned = to_synthesise(listing)
-    entries = lambda c: sum(1 for f in c.rglob("*.json") if "pcm" in f.relative_to(c).parts)
+    entries = lambda c: sum(1 for f in c.rglob("*.meta") if "pcm" in f.relative_to(c).parts)
     n_before = entries(cache)
     # the re-render is timed EDIT_RUNS times from the same warm cache (a hard-linked copy each
     # time: entries are replaced by rename, never written in place) and the median is reported

@@ -113,7 +113,7 @@ def test_draft_then_refuse_overwrite(tmp_path: Path):
     second = runner.invoke(app, ["draft", str(src)])
     assert second.exit_code == 2
     assert second.stderr == (
-        f"podkit: {target} already exists and may hold hand edits; use --force to replace it (a .bak copy is kept)\n"
+        f"podkit: {target} already exists and may hold hand edits; use --force to replace it (a numbered .bak is kept)\n"
     )
     assert target.read_bytes() == before
 

@@ -381,8 +381,13 @@ def test_ffmetadata_is_escaped_and_parsed_by_ffmpeg(tmp_path):
 def test_cover_checks(tmp_path, cover, info, audio):
     assert validate_cover(cover) == "image/png"
     jpeg = tmp_path / "c.jpg"
-    jpeg.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=32x32", "-frames:v", "1", str(jpeg)], check=True
+    )
     assert validate_cover(jpeg) == "image/jpeg"
+    jpeg.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")  # a JPEG's first bytes only: refused
+    with pytest.raises(InputError, match="is not a complete JPEG image"):
+        validate_cover(jpeg)
 
     missing = tmp_path / "nope.png"
     with pytest.raises(InputError) as exc:
@@ -652,14 +657,62 @@ def test_duration_without_marks_is_probed(audio, info):
     assert item.find("enclosure").get("type") == "audio/flac"
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40))
-def test_clean_tag_drops_exactly_controls_and_surrogates(value: str) -> None:
-    """clean_tag's two regexes do what a per-character Unicode category test does."""
-    kept = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value if unicodedata.category(c) != "Cs"
+#: What clean_tag must drop, listed by hand from the Unicode charts: the bidi embeddings,
+#: overrides and isolates; zero-width space, word joiner, invisible operators, deprecated format
+#: characters, BOM, soft hyphen, interlinear annotations, Mongolian vowel separator; tag characters.
+DROPPED = {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, *range(0x2060, 0x2065),
+                            *range(0x206A, 0x2070), 0xFEFF, 0xAD, 0xFFF9, 0xFFFA, 0xFFFB, 0x180E,
+                            *range(0xE0000, 0xE0080)]}  # fmt: skip
+JOINERS = "\u200c\u200d"
+SPECIAL = sorted(DROPPED) + ["\u200e", "\u200f", "\u061c", "\ufffe", "\U0010ffff", "\ufdd0", "a", "\u0634", " ", "\x07"]
+
+
+def _is_noncharacter(c: str) -> bool:
+    return 0xFDD0 <= ord(c) <= 0xFDEF or ord(c) & 0xFFFE == 0xFFFE
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(codec=None, exclude_categories=()), st.sampled_from(SPECIAL), st.sampled_from(JOINERS)
+        ),
+        max_size=40,
     )
-    assert publish.clean_tag(value) == " ".join(kept.split())
+)
+def test_clean_tag_drops_exactly_controls_and_invisible_characters(value: str) -> None:
+    """clean_tag's regexes do what a per-character test does: controls (Cc, Zl, Zp) become spaces;
+    surrogates, noncharacters and the invisible characters above go; joiners stay only inside a word."""
+    kept = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in value
+        if unicodedata.category(c) != "Cs" and c not in DROPPED and not _is_noncharacter(c)
+    )
+    words = [w.strip(JOINERS) for w in kept.split()]
+    assert publish.clean_tag(value) == " ".join(w for w in words if w)
+
+
+def test_right_to_left_override_never_reaches_captions_or_page() -> None:
+    """The 'Trojan source' trick: an override makes 'evil.exe\u202etxt.' display reversed.  Every
+    writer prints through clean_tag, so the captions, notes, chapters, feed and page are free of it."""
+    from podkit.publish.page import render_page
+
+    rlo = "Pay \u202e\u2066nosaer\u2069 \u200bnow\ufeff."
+    cues = [Cue(0, 1000, rlo, speaker="Quote\u202e"), Cue(1000, 2000, "Then\u2028 \u0007more.")]
+    chapters = [Chapter("a", "Intro \u202e", 0, 2000)]
+    info = EpisodeInfo("Show\u202e", "Title \u2067x", "Ann\u200b", None, "Desc\u202d", "Bio\u2068", None, "g\ufffe")
+    texts = [
+        to_vtt(cues),
+        to_srt(cues),
+        show_notes(info, chapters),
+        json.dumps(chapters_json(chapters, info), ensure_ascii=False),
+    ]
+    texts += [rss_item(info, audio_url="ep.mp3", length=1, mime="audio/mpeg", duration_s=2)]
+    texts += [render_page(info, chapters, cues, audio_name="ep.mp3")]
+    for text in texts:
+        assert not [c for c in text if c in DROPPED or _is_noncharacter(c)], text
+    assert "Pay nosaer now." in to_vtt(cues) and "Then more." in to_srt(cues)
+    ET.fromstring(texts[4])  # still well-formed XML (U+FFFE is not allowed in XML at all)
 
 
 @settings(max_examples=300, deadline=None)

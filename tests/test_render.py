@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from podkit import api, script
 from podkit.cli import app
+from podkit.rendering.cache import LAYOUT, Cache
 from podkit.rendering.plan import plan
 from podkit.rendering.resolve import RenderSettings
 from podkit.text.sentences import split_sentences
@@ -121,7 +122,7 @@ def test_edit_one_segment_rerenders_only_it(short_script: Path, tmp_path: Path):
     short_script.write_text(edited)
     dry = api.dry_run(short_script, opts)
     assert [j.id for j in dry.to_render] == ["detail"]
-    sentences = lambda: sorted(p.stem for p in (cache / "v1" / "utt").rglob("*.json"))
+    sentences = lambda: sorted(key for kind, key in Cache(cache).entries() if kind == "utt")
     before = sentences()
     warm = api.render(short_script, replace(opts, output=tmp_path / "a.mp3"))
     assert warm.rendered == ("detail",)
@@ -145,7 +146,7 @@ def test_damaged_cache_entry_is_rerendered(short_script: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     opts = RenderSettings(cache_dir=cache, jobs=1, format="wav")
     first = api.render(short_script, replace(opts, output=tmp_path / "x.wav"))
-    victim = next((cache / "v1" / "pcm").rglob("*.data"))
+    victim = next((cache / LAYOUT / "pcm").rglob("*.data"))
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
@@ -230,7 +231,7 @@ def test_damaged_mp3_frames_are_found_while_rendering(short_script: Path, tmp_pa
     cache = tmp_path / "cache"
     opts = RenderSettings(cache_dir=cache, jobs=1)
     first = api.render(short_script, replace(opts, output=tmp_path / "x.mp3"))
-    victim = next((cache / "v1" / "mp3").rglob("*.data"))
+    victim = next((cache / LAYOUT / "mp3").rglob("*.data"))
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
@@ -266,7 +267,7 @@ def test_long_segment_is_encoded_in_pieces_cut_in_silence(tmp_path: Path):
     cache = tmp_path / "cache"
     result = api.render(path, replace(RenderSettings(cache_dir=cache, jobs=1), output=tmp_path / "long.mp3"))
     assert 150_000 < result.duration_ms < 210_000
-    meta = json.loads(next((cache / "v1" / "mp3").rglob("*.json")).read_text())
+    meta = next(Cache(cache).get(kind, key) for kind, key in Cache(cache).entries() if kind == "mp3").meta
     assert len(meta["pieces"]) == 3 and sum(n for _, n in meta["pieces"]) == meta["frames"]
     check_episode(tmp_path / "long.mp3", result)
     samples = decode(tmp_path / "long.mp3")

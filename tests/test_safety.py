@@ -42,12 +42,12 @@ PART_RE = re.compile(r"^\.(?P<name>.+)\.\d+\.[^.]+\.part$", re.S)
 
 def _entries(cache: Path) -> list[tuple[str, str]]:
     """(kind, key) of every cache entry that has its metadata written."""
-    root = cache / LAYOUT
-    return [(p.parent.parent.name, p.stem) for p in root.rglob("*.json")] if root.is_dir() else []
+    return list(Cache(cache).entries())
 
 
 def _assert_cache_sound(cache: Path) -> None:
-    """No damaged entry: every entry's data matches its recorded size and SHA-256."""
+    """No damaged entry: every entry passes every check (its sidecar's and data's checksums,
+    its metadata's fields)."""
     c = Cache(cache)
     for kind, key in _entries(cache):
         assert c.get(kind, key) is not None, f"damaged cache entry {kind}/{key}"
@@ -129,7 +129,7 @@ def test_draft_never_replaces_a_script_without_force(tmp_path, monkeypatch):
     assert r.exit_code == ExitStatus.BAD_INPUT
     assert r.stderr == (
         "podkit: col.episode.md already exists and may hold hand edits; "
-        "use --force to replace it (a .bak copy is kept)\n"
+        "use --force to replace it (a numbered .bak is kept)\n"
     )
     assert snapshot(tmp_path) == before
 
@@ -138,10 +138,11 @@ def test_draft_never_replaces_a_script_without_force(tmp_path, monkeypatch):
     assert (tmp_path / "col.episode.md.bak").read_bytes() == edited
     assert b"Hello and welcome" not in (tmp_path / "col.episode.md").read_bytes()
     script.parse((tmp_path / "col.episode.md").read_text("utf-8"))
-    # a second --force keeps the script it replaces, not the older backup
+    # a second --force keeps the script it replaces beside the older backup (numbered backups)
     (tmp_path / "col.episode.md").write_bytes(b"---\nshow: A\ntitle: B\n---\n## x\nsecond edit\n")
     assert runner.invoke(app, ["draft", "col.txt", "--force"]).exit_code == 0
-    assert (tmp_path / "col.episode.md.bak").read_bytes() == b"---\nshow: A\ntitle: B\n---\n## x\nsecond edit\n"
+    assert (tmp_path / "col.episode.md.bak").read_bytes() == edited
+    assert (tmp_path / "col.episode.md.bak.1").read_bytes() == b"---\nshow: A\ntitle: B\n---\n## x\nsecond edit\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
@@ -240,11 +241,20 @@ def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
     stale.write_bytes(b"half an mp3")
     alive = tmp_path / f".ep.mp3.{os.getpid()}.a1b2c3.part"
     alive.write_bytes(b"another render's")
+    # and in the cache: a worker killed while writing an entry (or stopped by a full disk)
+    cache_tmp = cache / LAYOUT / "tmp"
+    cache_tmp.mkdir(exist_ok=True)
+    stale_entry = cache_tmp / f"{_dead_pid()}.pcm.{'0' * 64}.x1y2z3.part"
+    stale_entry.write_bytes(b"half a segment")
+    writing = cache_tmp / f"{os.getpid()}.pcm.{'1' * 64}.a1b2c3.part"
+    writing.write_bytes(b"a segment being written")
 
     again = subprocess.run(cmd, cwd=tmp_path, env=_real_env(), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"{SEGMENTS} segments: {SEGMENTS - finished} to synthesise, {finished} from the cache" in again.stdout
     assert not stale.exists() and alive.exists()
+    assert sorted(cache_tmp.iterdir()) == [writing]  # the killed run's leftovers swept, nothing new left
+    _assert_cache_sound(cache)
     audio = mutagen.File(tmp_path / "ep.mp3")
     assert audio is not None and audio.info.length > SEGMENTS * 2
     assert len(audio.tags.getall("CHAP")) == SEGMENTS

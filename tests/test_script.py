@@ -138,6 +138,70 @@ def test_write_then_parse_is_identity_on_example():
             "unknown key 'pause.paragrph'; did you mean 'paragraph'?",
         ),
         ("---\n- a list\n---\n## a\nhi\n", 1, "the front matter must be a mapping of keys to values"),
+        # issue 12: values are quoted clipped, aliases and deep nesting refused where written
+        (
+            "---\nshow: x\ntitle: y\nrate: &r 170\npause: {paragraph: *r}\n---\n## a\nhi\n",
+            5,
+            "an alias (*name) is not allowed in the front matter: write the value out",
+        ),
+        (
+            "---\nshow: x\ntitle: y\nvoices: " + "[" * 9 + "]" * 9 + "\n---\n## a\nhi\n",
+            4,
+            "values nest more than 8 deep in the front matter",
+        ),
+        (
+            "---\nshow: x\ntitle: y\ndate: " + "soon " * 1000 + "\n---\n## a\nhi\n",
+            4,
+            "'date' must be a date like 2024-05-01, not 'soon soon soon soon soon soon soon so...'",
+        ),
+        (
+            "---\nshow: x\ntitle: y\ndate: [2024]\n---\n## a\nhi\n",
+            4,
+            "'date' must be a date like 2024-05-01, not a list",
+        ),
+        (
+            "---\nshow: x\ntitle: y\npause:\n  paragraph: 1" + "0" * 400 + "\n---\n## a\nhi\n",
+            5,
+            "'pause.paragraph' (seconds) must be between 0 and 10, not a number of about 400 digits",
+        ),
+        (
+            "---\nshow: x\ntitle: y\nguid: 1" + "0" * 5000 + "\n---\n## a\nhi\n",
+            4,
+            "a number of 5,001 digits is more than any setting needs",
+        ),
+        (
+            '---\nshow: x\ntitle: "\\ud800"\n---\n## a\nhi\n',
+            3,
+            "\\ud800 is half of a UTF-16 pair, not a character: write the character itself",
+        ),
+        (
+            "---\nshow: x\ntitle: a\x07b\n---\n## a\nhi\n",
+            3,
+            "front matter is not valid YAML: it holds \\x07, which YAML does not allow",
+        ),
+        ("---\nshow: x\ntitle: y\n---\n## a\n\nhi \ud800\n", 7, "\\ud800 is half of a UTF-16 pair, not a character"),
+        (
+            "---\nshow: x\ntitle: y\n" + "bio: " + "b" * 100_000 + "\n---\n## a\nhi\n",
+            4,
+            "the front matter passes 100,000 characters here; is its closing '---' missing?",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a\nhi [pause " + "x" * 1000 + "]\n",
+            6,
+            "expected a pause like [pause 1.5s] or [pause 500ms], got [pause xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...]",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a {#" + "Z" * 1000 + "}\nhi\n",
+            5,
+            "segment id 'ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ...' must be lowercase letters, digits and dashes "
+            "(like {#zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz})",
+        ),
+        (
+            "---\nshow: x\ntitle: y\n---\n## a\n\n" + "a\n\n" * 100_000,
+            200_005,
+            "the script passes 200,000 parts here (segments, paragraphs, pauses and voice spans); "
+            "a day-long episode has some 9,000",
+        ),
     ],
 )
 def test_errors_name_file_and_line(text, line, message):

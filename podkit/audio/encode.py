@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -123,6 +124,10 @@ def quiet_splits(
     return splits
 
 
+#: Whether ffmpeg can be handed the metadata on a pipe of its own (POSIX: inherited descriptors).
+METADATA_PIPE = os.name == "posix"
+
+
 def encode_stream(
     pieces: Iterable[bytes],
     pcm_rate_hz: int,
@@ -135,28 +140,59 @@ def encode_stream(
 ) -> None:
     """Encode PCM pieces (16-bit mono at *pcm_rate_hz*) streamed into one ffmpeg writing *out*.
 
-    *ffmetadata* (ffmpeg's metadata file format) carries the tags and chapters.
+    *ffmetadata* (ffmpeg's metadata file format) carries the tags and chapters.  It reaches
+    ffmpeg on a pipe of its own, filled by a thread while ffmpeg reads it: no file, so none
+    that a ``kill -9`` could leave behind.  Where descriptors cannot be inherited (Windows)
+    it is a temporary file beside *out*, named as podkit names its temporary files, so the
+    next render into that folder sweeps it (:func:`podkit.files.sweep`).
     """
-    meta_file = None
-    if ffmetadata:
-        fd, meta_file = tempfile.mkstemp(suffix=".ffmeta", prefix="podkit-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(ffmetadata)
+    if not ffmetadata:
+        _run_encoder(pieces, _encode_args(pcm_rate_hz, out, output_format, bitrate, sample_rate_hz, None), out)
+        return
+    meta = ffmetadata.encode("utf-8")
+    if not METADATA_PIPE:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".part", dir=out.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(meta)
+            args = _encode_args(pcm_rate_hz, out, output_format, bitrate, sample_rate_hz, file_argument(Path(name)))
+            _run_encoder(pieces, args, out)
+        finally:
+            Path(name).unlink(missing_ok=True)
+        return
+    read, write = os.pipe()
     try:
-        args = _encode_args(pcm_rate_hz, out, output_format, bitrate, sample_rate_hz, meta_file)
-        _pipe_into_ffmpeg(pieces, args, out)
+        args = _encode_args(pcm_rate_hz, out, output_format, bitrate, sample_rate_hz, f"pipe:{read}")
+        proc = _start_ffmpeg(args, pass_fds=(read,))
+    except BaseException:
+        os.close(write)
+        raise
     finally:
-        if meta_file:
-            os.unlink(meta_file)
+        os.close(read)  # ffmpeg has its own copy: once it ends, the feeder's writes fail instead of blocking
+    feeder = threading.Thread(target=_feed, args=(write, meta), name="ffmetadata", daemon=True)
+    feeder.start()
+    try:
+        _stream_into(proc, pieces, out)
+    finally:
+        feeder.join()
+
+
+def _feed(fd: int, data: bytes) -> None:
+    """Write *data* into the pipe *fd* and close it (ffmpeg's metadata input)."""
+    try:
+        with open(fd, "wb") as sink:
+            sink.write(data)
+    except BrokenPipeError:  # ffmpeg stopped early: its stderr says why
+        pass
 
 
 def _encode_args(
-    pcm_rate_hz: int, out: Path, output_format: OutputFormat, bitrate: str, sample_rate_hz: int, meta_file: str | None
+    pcm_rate_hz: int, out: Path, output_format: OutputFormat, bitrate: str, sample_rate_hz: int, metadata: str | None
 ) -> list[str]:
-    """ffmpeg's arguments: raw PCM on stdin (and a metadata file) in, *output_format* out."""
+    """ffmpeg's arguments: raw PCM on stdin (and the *metadata* input, a file or pipe) in, *output_format* out."""
     args = ["-f", "s16le", "-ar", str(pcm_rate_hz), "-ac", "1", "-i", "pipe:0"]
-    if meta_file:  # tags and chapters from the second input, audio from the first
-        args += ["-f", "ffmetadata", "-i", file_argument(Path(meta_file))]
+    if metadata:  # tags and chapters from the second input, audio from the first
+        args += ["-f", "ffmetadata", "-i", metadata]
         args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
     rates = output_format.sample_rates_hz
     if rates and sample_rate_hz not in rates:  # Opus encodes only its own rates: the highest keeps most
@@ -167,12 +203,21 @@ def _encode_args(
     return [*args, "-f", output_format.ffmpeg_container, file_argument(out)]
 
 
-def _pipe_into_ffmpeg(pieces: Iterable[bytes], args: list[str], out: Path) -> None:
-    """Run ffmpeg with *args*, writing *pieces* to its stdin one by one; raise if it fails."""
+def _start_ffmpeg(args: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+    """ffmpeg started with *args*, reading stdin from a pipe, its stderr captured."""
     try:
-        proc = subprocess.Popen(ffmpeg_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(ffmpeg_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=pass_fds)
     except OSError as exc:
         raise AudioError(f"could not run ffmpeg: {exc}") from exc
+
+
+def _run_encoder(pieces: Iterable[bytes], args: list[str], out: Path) -> None:
+    """Run ffmpeg with *args*, writing *pieces* to its stdin one by one; raise if it fails."""
+    _stream_into(_start_ffmpeg(args), pieces, out)
+
+
+def _stream_into(proc: subprocess.Popen[bytes], pieces: Iterable[bytes], out: Path) -> None:
+    """Write *pieces* to the started ffmpeg's stdin one by one and wait for it; raise if it fails."""
     try:
         assert proc.stdin is not None
         try:

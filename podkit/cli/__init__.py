@@ -28,11 +28,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import signal
 import sys
 import traceback
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -45,6 +48,7 @@ from podkit.cli.options import (
     AuthorOpt,
     CacheOpt,
     DryRunOpt,
+    ForceEpisodeOpt,
     ForceOpt,
     InputArg,
     QuietOpt,
@@ -140,7 +144,9 @@ class PodkitGroup(TyperGroup):
         extra: dict[str, Any],
     ) -> int:
         try:
-            rv = super().main(argv, prog_name or "podkit", complete_var, standalone_mode=False, obj=warm, **extra)
+            with warnings.catch_warnings():
+                warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+                rv = super().main(argv, prog_name or "podkit", complete_var, standalone_mode=False, obj=warm, **extra)
         except PodkitError as exc:
             if debug:
                 traceback.print_exc()
@@ -163,6 +169,17 @@ class PodkitGroup(TyperGroup):
             _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
             return int(ExitStatus.ERROR)
         return rv if isinstance(rv, int) else 0
+
+
+def _show_warning(
+    shown_otherwise: Callable[..., None], message: Warning | str, category: type[Warning], *args: Any, **kw: Any
+) -> None:
+    """podkit's own warnings (``--jobs 1000 capped at 2 ...``) as one line on stderr, like its
+    errors; anyone else's (a library's deprecation) as Python shows them."""
+    if category.__module__.split(".")[0] == "podkit":
+        _err(f"warning: {message}")
+    else:
+        shown_otherwise(message, category, *args, **kw)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -245,7 +262,7 @@ def render(
 
 
 @app.command()
-@render_options()
+@render_options(without=("force",))
 def episode(
     ctx: typer.Context,
     input: InputArg,
@@ -254,13 +271,14 @@ def episode(
     title: TitleOpt = None,
     author: AuthorOpt = None,
     segment_seconds: SegmentSecondsOpt = settings.DEFAULT_SEGMENT_SECONDS,
-    force: ForceOpt = False,
+    force: ForceEpisodeOpt = False,
     dry_run: DryRunOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Draft and render in one go, leaving the script beside the audio."""
     columns = _columns()
     data = read_stdin(input)
+    asked = dataclasses.replace(asked, force=force)
     drafting_asked = columns.DraftSettings(show=show, title=title, author=author, segment_seconds=segment_seconds)
     if dry_run:
         print_plan(columns.dry_run_episode(input, asked, drafting_asked, data=data))
@@ -377,8 +395,14 @@ def cache_info(cache_dir: CacheOpt = None) -> None:
 
     info = Cache(cache_dir).info()
     kinds = info["kinds"]
+    stale = (
+        f", {info['stale']} files ({info['stale_bytes'] / 1e6:.1f} MB) left by interrupted renders"
+        if info.get("stale")
+        else ""
+    )
     typer.echo(
-        f"{info['path']}: {kinds.get('pcm', 0)} segments, {kinds.get('utt', 0)} sentences, {info['bytes'] / 1e6:.1f} MB"
+        f"{info['path']}: {kinds.get('pcm', 0)} segments, {kinds.get('utt', 0)} sentences, "
+        f"{info['bytes'] / 1e6:.1f} MB{stale}"
     )
 
 

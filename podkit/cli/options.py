@@ -41,7 +41,16 @@ SegmentSecondsOpt = Annotated[
         help=f"Target spoken length of a segment ({settings.MIN_SEGMENT_SECONDS:g}-{settings.MAX_SEGMENT_SECONDS:g} s).",
     ),
 ]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing script (a .bak copy is kept).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing script (a numbered .bak is kept).")]
+#: episode's --force: the script it drafts, and the render's files (ReplaceOpt).
+ForceEpisodeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an existing script, and files that are not podkit's output of their kind "
+        "(a numbered .bak is kept).",
+    ),
+]
 # render
 OutOpt = Annotated[
     Path | None,
@@ -84,7 +93,18 @@ BaseUrlOpt = Annotated[
     typer.Option("--base-url", help="URL where the audio will be published (makes the RSS item's links absolute)."),
 ]
 HtmlOpt = Annotated[bool, typer.Option("--html/--no-html", help="Also write a standalone episode web page.")]
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Parallel synthesis workers (0: one per core).")]
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help=f"Parallel synthesis workers (0: one per core); capped at the machine's cores and {settings.MAX_JOBS}.",
+    ),
+]
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Replace files that are not podkit's output of this kind (a numbered .bak is kept)."),
+]
 CacheOpt = Annotated[
     Path | None,
     typer.Option(
@@ -116,6 +136,7 @@ _RENDER_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("html", HtmlOpt, False),
     ("jobs", JobsOpt, 0),
     ("cache_dir", CacheOpt, None),
+    ("force", ReplaceOpt, False),
 )
 
 #: Each render option's default, for the commands that do not offer it.
@@ -174,6 +195,7 @@ def render_settings(
     html: bool,
     jobs: int,
     cache_dir: Path | None,
+    force: bool,
 ) -> RenderSettings:
     """The render options, as the library takes them (checked there, once)."""
     from podkit.rendering.resolve import RenderSettings  # noqa: PLC0415  (start-up: with the library)
@@ -191,4 +213,5 @@ def render_settings(
         html=html,
         jobs=jobs,
         cache_dir=cache_dir,
+        force=force,
     )

@@ -85,6 +85,10 @@ def print_plan(plan: Any) -> None:
 
 
 def read_stdin(input: str) -> bytes | None:
+    """Stdin's bytes when *input* is ``-``, read by the library's one bounded reader
+    (refused past the input limit while reading: ``- </dev/zero`` ends at once)."""
     if input != "-":
         return None
-    return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    from podkit import files  # noqa: PLC0415  (start-up: only commands that read a column)
+
+    return files.read_input(None)

@@ -5,7 +5,8 @@ here: container tags (ID3, MP4, Vorbis comments) with chapter marks
 (:mod:`~podkit.publish.tags`), transcripts (:mod:`~podkit.publish.captions`),
 Podcasting 2.0 JSON chapters, show notes and an RSS ``<item>``
 (:mod:`~podkit.publish.feed`), a standalone episode page
-(:mod:`~podkit.publish.page`), all written by :mod:`~podkit.publish.sidecars`.
+(:mod:`~podkit.publish.page`), all made by :mod:`~podkit.publish.sidecars` and
+written with the audio as one set by :mod:`~podkit.publish.outputs`.
 The episode's facts and marks they share live in :mod:`~podkit.publish.model`.
 """
 
@@ -25,8 +26,9 @@ from podkit.publish.feed import (
     show_notes,
 )
 from podkit.publish.model import Chapter, Cue, EpisodeInfo, clean_tag, stamp
+from podkit.publish.outputs import OutputSet
 from podkit.publish.page import render_page
-from podkit.publish.sidecars import write_sidecars
+from podkit.publish.sidecars import sidecar_paths, sidecar_texts, write_sidecars
 from podkit.publish.tags import GENRE, ffmetadata, tag_audio
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Chapter",
     "Cue",
     "EpisodeInfo",
+    "OutputSet",
     "audio_duration_ms",
     "chapters_json",
     "clean_tag",
@@ -49,6 +52,8 @@ __all__ = [
     "render_page",
     "rss_item",
     "show_notes",
+    "sidecar_paths",
+    "sidecar_texts",
     "split_cue",
     "stamp",
     "tag_audio",

@@ -115,12 +115,13 @@ def rss_item(
     if info.author and clean_tag(info.author):
         sub("itunes:author", clean_tag(info.author))
     sub("itunes:episodeType", "full")
+    language = clean_tag(info.language) or "en"
     if chapters_url:
         sub("podcast:chapters", url=chapters_url, type=CHAPTERS_MIME)
     if vtt_url:
-        sub("podcast:transcript", url=vtt_url, type="text/vtt", language=info.language)
+        sub("podcast:transcript", url=vtt_url, type="text/vtt", language=language)
     if srt_url:
-        sub("podcast:transcript", url=srt_url, type="application/x-subrip", language=info.language, rel="captions")
+        sub("podcast:transcript", url=srt_url, type="application/x-subrip", language=language, rel="captions")
     ET.indent(item)
     return ET.tostring(item, encoding="unicode") + "\n"
 

@@ -48,13 +48,35 @@ class EpisodeInfo:
     language: str = "en"
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # Unicode Cc, Zl and Zp
-_SURROGATE = re.compile("[\ud800-\udfff]")  # Cs: lone surrogates cannot be encoded at all
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # Unicode Cc, Zl and Zp: each a space
+#: Characters that show nothing yet change how text around them reads, or what it holds:
+#: lone surrogates (Cs: cannot be encoded at all); the bidi embeddings, overrides and isolates
+#: (U+202A-202E, U+2066-2069), which reorder the text after them up to the end of the line, so a
+#: caption or title could display other than it reads (the marks U+200E/200F/061C stay: they
+#: move only the neutral characters next to them, and right-to-left text needs them); invisible
+#: characters (zero-width space, word joiner, BOM, soft hyphen, invisible operators, deprecated
+#: format characters, interlinear annotations, the Mongolian vowel separator, tag characters,
+#: which can carry hidden ASCII); noncharacters (U+FFFE/FFFF are not even allowed in XML).
+_INVISIBLE = re.compile(
+    "[\ud800-\udfff\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\u206a-\u206f\ufeff\u00ad"
+    "\ufff9-\ufffb\u180e\ufdd0-\ufdef\U000e0000-\U000e007f"
+    + "".join(f"\\U{plane:04x}fffe-\\U{plane:04x}ffff" for plane in range(17))
+    + "]"
+)
+#: Zero-width (non-)joiners shape Persian, Arabic and Indic script and join emoji sequences; they
+#: stay between two characters, where they do that, and go where they join nothing.
+_LONE_JOINER = re.compile("(?<!\\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\\S)")
 
 
 def clean_tag(value: str) -> str:
-    """One line of printable text: containers and feeds choke on control chars."""
-    return " ".join(_CONTROL.sub(" ", _SURROGATE.sub("", value)).split())
+    """One line of printable text, as every tag, caption, feed file and the page print it.
+
+    Control characters become spaces (containers and feeds choke on them) and invisible
+    characters that could make a line show other than it reads are dropped: see
+    :data:`_INVISIBLE` (the one function every writer calls, so none can miss one).
+    """
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", value))
+    return " ".join(_LONE_JOINER.sub("", text).split())
 
 
 def check_chapters(chapters: Sequence[Chapter]) -> None:

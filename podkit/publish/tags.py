@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import mutagen
 from mutagen import flac, id3, mp4, oggopus, wave
+from mutagen.id3._tags import save_frame  # the one frame writer; see _in_added_order
 
 from podkit.errors import AudioError
 from podkit.formats import FORMATS
@@ -70,31 +71,83 @@ def ffmetadata(info: EpisodeInfo, chapters: Sequence[Chapter]) -> str:
 # --------------------------------------------------------------------------- ID3 (MP3, WAV)
 
 
+#: Entries one CTOC frame can list: its child count is a single byte (ID3v2 chapter frame addendum 1.0).
+CTOC_MAX_CHILDREN = 255
+_TOC_ID = re.compile(r"toc\d*")  # the element ids of the tables of contents
+
+
 def _element_ids(chapters: Sequence[Chapter]) -> list[str]:
-    """ID3 element ids: the chapter's own id when it is short unique ASCII."""
+    """ID3 element ids, unique in the tag: the chapter's own id when it is short printable ASCII
+    and not a table of contents' id, else ``chN``."""
     ids: list[str] = []
+    taken: set[str] = set()
     for n, ch in enumerate(chapters, 1):
         cid = ch.id
-        if not (cid.isascii() and cid.isprintable() and 0 < len(cid) <= 64) or cid in ids:
-            cid = f"ch{n}"
+        if not (cid.isascii() and cid.isprintable() and 0 < len(cid) <= 64) or cid in taken or _TOC_ID.fullmatch(cid):
+            cid, more = f"ch{n}", 0
+            while cid in taken:
+                more += 1
+                cid = f"ch{n}.{more}"
         ids.append(cid)
+        taken.add(cid)
     return ids
 
 
+def _tables_of_contents(ids: Sequence[str]) -> list[id3.CTOC]:
+    """The top-level, ordered CTOC listing every chapter id, each CTOC with a TIT2.
+
+    One CTOC lists at most :data:`CTOC_MAX_CHILDREN` entries, so longer episodes get the
+    nesting the chapter spec allows: the top level lists ordered sub-tables ("Chapters
+    256-510"), each listing at most 255 chapters (and so on, should 65,025 not be enough).
+    """
+    enc = id3.Encoding.UTF8
+    level = [(cid, n, n) for n, cid in enumerate(ids, 1)]  # (element id, first and last chapter it covers)
+    subs: list[id3.CTOC] = []
+    while len(level) > CTOC_MAX_CHILDREN:
+        grouped = []
+        for at in range(0, len(level), CTOC_MAX_CHILDREN):
+            group = level[at : at + CTOC_MAX_CHILDREN]
+            toc_id, first, last = f"toc{len(subs) + 1}", group[0][1], group[-1][2]
+            subs.append(
+                id3.CTOC(element_id=toc_id, flags=id3.CTOCFlags.ORDERED, child_element_ids=[g[0] for g in group],
+                         sub_frames=[id3.TIT2(encoding=enc, text=[f"Chapters {first}-{last}"])])
+            )  # fmt: skip
+            grouped.append((toc_id, first, last))
+        level = grouped
+    top = id3.CTOC(element_id="toc", flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
+                   child_element_ids=[g[0] for g in level],
+                   sub_frames=[id3.TIT2(encoding=enc, text=["Chapters"])])  # fmt: skip
+    return [top, *subs]
+
+
 def _id3_chapters(tags: id3.ID3, chapters: Sequence[Chapter]) -> None:
-    """CHAP frames and the table of contents that orders them."""
+    """The tables of contents, then one CHAP frame per chapter in time order."""
     enc = id3.Encoding.UTF8
     ids = _element_ids(chapters)
+    for toc in _tables_of_contents(ids):
+        tags.add(toc)
     for cid, ch in zip(ids, chapters, strict=True):
         tags.add(id3.CHAP(element_id=cid, start_time=ch.start_ms, end_time=ch.end_ms,
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                           sub_frames=[id3.TIT2(encoding=enc, text=[clean_tag(ch.title)])]))  # fmt: skip
-    tags.add(id3.CTOC(element_id="toc", flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
-                      child_element_ids=ids, sub_frames=[id3.TIT2(encoding=enc, text=["Chapters"])]))  # fmt: skip
+
+
+def _in_added_order(tags: id3.ID3) -> None:
+    """Make *tags* save its frames in the order they were added.
+
+    mutagen sorts frames by their size when it saves, so CHAP frames came out in no
+    useful order, and players that list chapters as stored (ffprobe among them) put
+    "Credits" first.  Its own writer, less the sort.
+    """
+
+    def write(config: object) -> bytes:
+        return b"".join(save_frame(frame, config=config) for frame in tags.values())
+
+    tags._write = write  # type: ignore[method-assign]
 
 
 def _id3_fill(tags: id3.ID3, info: EpisodeInfo, chapters: Sequence[Chapter]) -> None:
-    """Replace *tags*' content with the episode's frames, chapters and cover."""
+    """Replace *tags*' content with the episode's frames, chapters and cover, in that order."""
     tags.clear()
     common = _common_tags(info)
     enc = id3.Encoding.UTF8
@@ -106,11 +159,11 @@ def _id3_fill(tags: id3.ID3, info: EpisodeInfo, chapters: Sequence[Chapter]) -> 
     lang = _LANG3.get(info.language.split("-")[0].split("_")[0].lower(), "und")
     if "comment" in common:
         tags.add(id3.COMM(encoding=enc, lang=lang, desc="", text=[common["comment"]]))
-    if info.cover is not None:
-        mime, data = read_cover(info.cover)
-        tags.add(id3.APIC(encoding=enc, mime=mime, type=id3.PictureType.COVER_FRONT, desc="Cover", data=data))
     if chapters:
         _id3_chapters(tags, chapters)
+    if info.cover is not None:  # last, as mutagen would put it: the largest frame
+        mime, data = read_cover(info.cover)
+        tags.add(id3.APIC(encoding=enc, mime=mime, type=id3.PictureType.COVER_FRONT, desc="Cover", data=data))
 
 
 def _own_tags(audio: mutagen.FileType, kind: type[_Tags]) -> _Tags:
@@ -130,6 +183,7 @@ def _tag_id3(path: Path, fmt: str, info: EpisodeInfo, chapters: Sequence[Chapter
     # for MP3 a new tag: saving over the old one replaces it whole (pydub's included)
     tags = id3.ID3() if wav is None else _own_tags(wav, id3.ID3)
     _id3_fill(tags, info, chapters)
+    _in_added_order(tags)
     if id3v23:
         tags.update_to_v23()
     if wav is None:

@@ -9,14 +9,15 @@ script: an edit that does not change the sound reuses the audio and still shows.
 from __future__ import annotations
 
 import bisect
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
 
-from podkit import files, publish
+from podkit import publish
 from podkit.audio import mp3
-from podkit.rendering.cache import Cache
+from podkit.rendering.cache import Cache, Entry
 from podkit.rendering.jobs import Job, Piece, mp3_key
 from podkit.rendering.resolve import ResolvedEpisode
 
@@ -37,22 +38,25 @@ def pieces(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> list
     return out
 
 
-def write_audio(resolved: ResolvedEpisode, parts: Sequence[Piece], chapters: Sequence[publish.Chapter]) -> None:
-    """The episode's audio file, tagged, written atomically to its output."""
-    out, fmt, info = resolved.output, resolved.format, resolved.info
-    files.remove_stale(out)  # left by renders killed with -9
-    with files.atomic_path(out) as tmp:
-        if fmt.name == "mp3":
-            # the tag first, then the frames after it: tagging a finished file would move them all
-            tmp.write_bytes(b"")
-            publish.tag_audio(tmp, fmt.name, info, chapters, id3v23=resolved.id3v23)
-            with open(tmp, "ab") as sink:
-                for part in parts:
-                    assert part.frames is not None
-                    _copy(part.frames.data, sink)
-        else:
-            _pcm_export().write(tmp, resolved, parts, publish.ffmetadata(info, chapters))
-            publish.tag_audio(tmp, fmt.name, info, chapters, id3v23=resolved.id3v23)
+def write_audio(
+    into: Path, resolved: ResolvedEpisode, parts: Sequence[Piece], chapters: Sequence[publish.Chapter]
+) -> None:
+    """The episode's audio file, tagged, written to *into*: a temporary file that the caller
+    renames into place with the sidecars (:class:`podkit.publish.OutputSet`)."""
+    fmt, info = resolved.format, resolved.info
+    if fmt.name == "mp3":
+        # the tag first, then the frames after it: tagging a finished file would move them all
+        into.write_bytes(b"")
+        publish.tag_audio(into, fmt.name, info, chapters, id3v23=resolved.id3v23)
+        with open(into, "ab") as sink:
+            for part in parts:
+                assert part.frames is not None
+                _copy(part.frames, sink)
+    else:
+        _pcm_export().write(into, resolved, parts, publish.ffmetadata(info, chapters))
+        publish.tag_audio(into, fmt.name, info, chapters, id3v23=resolved.id3v23)
+    with open(into, "r+b") as done:  # on the disk before it is renamed into place, as the sidecars are
+        os.fsync(done.fileno())
 
 
 def _pcm_export() -> ModuleType:
@@ -63,8 +67,8 @@ def _pcm_export() -> ModuleType:
     return export_pcm
 
 
-def _copy(source: Path, sink: BinaryIO) -> None:
-    with open(source, "rb") as src:
+def _copy(source: Entry, sink: BinaryIO) -> None:
+    with source.open() as src:
         while chunk := src.read(1 << 20):
             sink.write(chunk)
 

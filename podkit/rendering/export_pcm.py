@@ -36,9 +36,9 @@ def _pcm_stream(parts: Sequence[Piece], rate: int) -> Iterator[bytes]:
     for part in parts:
         pcm = part.pcm
         if pcm.meta["rate"] == rate:
-            with open(pcm.data, "rb") as src:
+            with pcm.open() as src:
                 while chunk := src.read(1 << 20):
                     yield chunk
         else:
-            clip = mixing.Clip(mixing.from_pcm16(pcm.data.read_bytes()), pcm.meta["rate"])
+            clip = mixing.Clip(mixing.from_pcm16(pcm.read_bytes()), pcm.meta["rate"])
             yield mixing.resample(clip, rate).pcm16()

@@ -6,10 +6,14 @@ workers receive them, so a worker never loads the script parser or the normalise
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from podkit import settings
 from podkit.rendering.cache import Entry, key_of
 
 #: Bump when the processing changes what a cached segment sounds like.
@@ -30,6 +34,49 @@ class Unit:
     words_per_minute: int = 0
     speaker: str | None = None
     pause: float = 0.0
+
+
+#: The types of a :class:`Unit`'s fields as JSON gives them back (see :func:`units_from_json`).
+_UNIT_TYPES: dict[str, tuple[type, ...]] = {
+    "spoken": (str,),
+    "written": (str,),
+    "voice": (str,),
+    "words_per_minute": (int,),
+    "speaker": (str, type(None)),
+    "pause": (float, int),
+}
+
+
+def units_to_json(units: Sequence[Unit]) -> bytes:
+    """A segment's units as JSON, to keep in the cache (see :func:`units_from_json`)."""
+    return json.dumps([asdict(u) for u in units], ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def units_from_json(blob: bytes) -> list[Unit]:
+    """Units as :func:`units_to_json` wrote them, every field checked (type and range); a
+    ValueError if any is not what planning makes."""
+    data = json.loads(blob, parse_constant=_no_constant)
+    if not isinstance(data, list):
+        raise ValueError("not a list of units")
+    units = []
+    for item in data:
+        if not isinstance(item, dict) or set(item) != set(_UNIT_TYPES):
+            raise ValueError("not a unit")
+        for name, types in _UNIT_TYPES.items():
+            if isinstance(item[name], bool) or not isinstance(item[name], types):
+                raise ValueError(f"a unit's {name} is not {types}")
+        unit = Unit(**item)
+        if unit.spoken:
+            if not settings.MIN_WORDS_PER_MINUTE <= unit.words_per_minute <= settings.MAX_WORDS_PER_MINUTE:
+                raise ValueError(f"a unit's rate is {unit.words_per_minute}")
+        elif not 0.0 <= unit.pause < math.inf:
+            raise ValueError(f"a unit's pause is {unit.pause}")
+        units.append(unit)
+    return units
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,28 @@ everything that changes its sound, so an edit re-renders only what it touched.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from podkit import script, settings
 from podkit.audio import engine
-from podkit.errors import ScriptError
+from podkit.errors import PodkitError, ScriptError
 from podkit.rendering.cache import Cache, key_of, sha256_file
-from podkit.rendering.jobs import PIPELINE_VERSION, Bed, Job, Sting, Unit, keyed, mp3_key
+from podkit.rendering.jobs import (
+    PIPELINE_VERSION,
+    Bed,
+    Job,
+    Sting,
+    Unit,
+    keyed,
+    mp3_key,
+    units_from_json,
+    units_to_json,
+)
 from podkit.rendering.resolve import ResolvedEpisode
 from podkit.text import speech
 from podkit.text.markdown import plain_text
@@ -173,19 +183,14 @@ def _remembered(cache: Cache, key: str, make: Callable[[], list[Unit]], remember
     hit = cache.get("said", key)
     if hit is not None:
         try:
-            return [Unit(**u) for u in json.loads(hit.data.read_bytes())]
-        except (OSError, ValueError, TypeError):
-            pass  # unreadable: planned again
+            return units_from_json(hit.read_bytes())
+        except (PodkitError, ValueError, RecursionError):
+            pass  # removed meanwhile, or not units: planned again (and stored again)
     units = make()
     if not remember:
         return units
-    try:
-        cache.ensure()
-        tmp = cache.temp_file("said", key)
-        tmp.write_text(json.dumps([asdict(u) for u in units]), "utf-8")
-        cache.put("said", key, tmp, {})
-    except OSError:
-        pass  # a read-only cache still renders (only more slowly)
+    with contextlib.suppress(PodkitError):  # a read-only cache still renders (only more slowly)
+        cache.put_bytes("said", key, units_to_json(units), {})
     return units
 
 

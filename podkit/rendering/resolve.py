@@ -8,21 +8,25 @@ and check nothing again.  A bad value in the script names its line
 
 from __future__ import annotations
 
-import os
+import functools
+import re
+import subprocess
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from podkit import files, formats, publish, script, settings
-from podkit.audio import engine
-from podkit.errors import InputError, ScriptError
+from podkit.audio import engine, ffmpeg
+from podkit.errors import AudioError, InputError, InvalidSettingError, OutputExistsError, ScriptError
 from podkit.formats import OutputFormat
 from podkit.text import speech
 
 #: Seconds a segment may take in a worker before the engine is presumed hung: a base plus per word.
 TIMEOUT_BASE_SECONDS = 60.0
 TIMEOUT_PER_WORD_SECONDS = 0.5
+#: How long a sting plays at most (podkit.audio.mixing.sting's length), for the length estimate.
+STING_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class RenderSettings:
     sidecars: bool = True
     jobs: int = 0  # 0: one per core
     cache_dir: Path | None = None
+    #: Replace existing files that are not podkit's output of their kind (each is kept as a numbered .bak).
+    force: bool = False
     #: How long a segment may take before its worker is presumed hung: a base plus per word.
     timeout_base_seconds: float = TIMEOUT_BASE_SECONDS
     timeout_per_word_seconds: float = TIMEOUT_PER_WORD_SECONDS
@@ -87,6 +93,16 @@ class ResolvedEpisode:
     sidecars: bool = True
     timeout_base_seconds: float = TIMEOUT_BASE_SECONDS
     timeout_per_word_seconds: float = TIMEOUT_PER_WORD_SECONDS
+    #: Existing files that are not podkit's output of their kind, which the render was told to
+    #: replace (``force``): each is kept as a numbered backup when its replacement is renamed in.
+    replacing: frozenset[Path] = frozenset()
+
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        """Every file the render writes: the audio, then its sidecars."""
+        if not self.sidecars:
+            return (self.output,)
+        return (self.output, *publish.sidecar_paths(self.output, html=self.html))
 
     def voice_for(self, name: str | None) -> str:
         """The engine voice id a span is spoken in."""
@@ -111,11 +127,15 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
     if output is None:
         output = default_output(script_path, episode, fmt)
         _check_output(output, script_path)
+    replacing = _check_replacing(output, asked, script_path)
     sample_rate = settings.sample_rate_hz(asked.sample_rate_hz)
     formats.bitrate_kbps(fmt, asked.bitrate, sample_rate)
     loudness = settings.loudness_target(asked.loudness)
     meta = episode.meta
     wpm = meta.words_per_minute if asked.words_per_minute is None else settings.words_per_minute(asked.words_per_minute)
+    jobs = settings.worker_count(asked.jobs)
+    _check_length(episode, wpm, fmt, sample_rate, script_path)
+    formats.check_chapter_count(fmt, len(episode.segments))
     voice, voices = _voices(episode, asked.voice, script_path)
     return ResolvedEpisode(
         episode=episode,
@@ -131,7 +151,7 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         lexicon=speech.lexicon_with(meta.pronounce),
         music=_music(meta, script_path),
         info=episode_info(episode, _cover(meta, script_path)),
-        jobs=worker_count(asked.jobs),
+        jobs=jobs,
         cache_dir=asked.cache_dir,
         id3v23=asked.id3v23,
         base_url=asked.base_url,
@@ -139,20 +159,101 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         sidecars=asked.sidecars,
         timeout_base_seconds=asked.timeout_base_seconds,
         timeout_per_word_seconds=asked.timeout_per_word_seconds,
+        replacing=replacing,
     )
-
-
-def worker_count(jobs: int) -> int:
-    """``--jobs``: 0 means one worker per core."""
-    if jobs < 0:
-        raise InputError(f"--jobs must be 0 (one per core) or more, not {jobs}")
-    return jobs or os.cpu_count() or 1
 
 
 def _check_output(output: Path, script_path: Path | None) -> None:
     if script_path is not None and output.resolve() == script_path.resolve():
         raise InputError(f"the output {output} is the script itself; choose another output name")
     files.check_writable(output)
+
+
+def _check_replacing(output: Path, asked: RenderSettings, script_path: Path | None) -> frozenset[Path]:
+    """Which existing files the render may replace: the audio and every sidecar it will write.
+
+    An existing one must be podkit's output of its kind (judged by its first bytes, not its
+    name) or empty; anything else may be someone's work (a hand-edited script given as ``-o``,
+    notes of one's own named like the show notes) and is replaced only when *asked* to force,
+    and then kept as a numbered backup: returned here, so that a full set of backups is
+    refused now rather than after the synthesis.
+    """
+    judged: dict[Path, tuple[str, Callable[[bytes], bool]]] = {output: ("audio", formats.is_audio)}
+    if asked.sidecars:
+        for path in publish.sidecar_paths(output, html=asked.html):
+            _check_output(path, script_path)
+            kind = formats.sidecar_kind(path)
+            judged[path] = (kind.what, kind.looks_like)
+    replacing = []
+    for path, (what, looks_like) in judged.items():
+        head = files.head(path)
+        if not head or looks_like(head):
+            continue
+        if not asked.force:
+            raise OutputExistsError(
+                f"{path} already exists and does not look like {what}; "
+                "use --force to replace it (a numbered .bak is kept)"
+            )
+        files.check_backup_room(path)
+        replacing.append(path)
+    return frozenset(replacing)
+
+
+def _speaks(item: script.Inline) -> bool:
+    return isinstance(item, script.Span) and re.search(r"\w", item.text) is not None
+
+
+def _check_length(
+    episode: script.Episode, wpm: int, fmt: OutputFormat, sample_rate_hz: int, script_path: Path | None
+) -> None:
+    """Refuse, before any synthesis, an episode of too much silence or too long to make.
+
+    Silence is added up as a render lays it out: written pauses (neighbours already merged by
+    the parser: 200 ``[pause 30s]`` in a row are one pause of 6,000 s) with the paragraph and
+    segment pauses next to them; a run ends where a span has something to say.  The length is
+    estimated from the written words at the speaking rate, the silence and the music.
+    """
+    meta = episode.meta
+    run = total = 0.0
+
+    def silence(seconds: float, line: int) -> None:
+        nonlocal run, total
+        run += seconds
+        total += seconds
+        try:
+            settings.silence_in_a_row(run)
+        except InvalidSettingError as exc:
+            raise _in_script(exc, script_path, line) from None
+
+    for index, segment in enumerate(episode.segments):
+        if index:
+            silence(meta.segment_pause, segment.line)
+        for number, paragraph in enumerate(segment.paragraphs):
+            if number:
+                silence(meta.paragraph_pause, paragraph.line)
+            for item in paragraph.items:
+                if isinstance(item, script.Pause):
+                    silence(item.seconds, paragraph.line)
+                elif _speaks(item):
+                    run = 0.0
+    music = meta.music
+    stings = max(0, len(episode.segments) - 3) if music.sting else 0
+    beds = sum(1 for bed in (music.intro, music.outro) if bed)
+    words = episode.words
+    seconds = words * 60.0 / wpm + total + beds * music.lead_seconds + stings * (STING_SECONDS + meta.segment_pause)
+    try:
+        settings.total_silence(total)
+        settings.episode_seconds(seconds, words, wpm)
+        formats.check_length(fmt, sample_rate_hz, seconds)
+    except InvalidSettingError as exc:
+        raise _in_script(exc, script_path, None) from None
+
+
+def _in_script(exc: InputError, script_path: Path | None, line: int | None) -> InputError:
+    """*exc* naming the script (and *line*), when there is a script file to name."""
+    if script_path is None and line is None:
+        return exc
+    return ScriptError(str(exc), path=script_path, line=line)
 
 
 def _at_key(exc: InputError, meta: script.Meta, key: str, script_path: Path | None) -> ScriptError:
@@ -209,10 +310,38 @@ def _music(meta: script.Meta, script_path: Path | None) -> Music:
     for where in ("intro", "outro", "sting"):
         name = getattr(music, where)
         try:
-            found[where] = find_file(script_path, name, f"music.{where}") if name else None
+            path = find_file(script_path, name, f"music.{where}") if name else None
+            if path is not None:
+                check_decodes(path, f"music.{where} '{name}'")
+            found[where] = path
         except InputError as exc:
             raise _at_key(exc, meta, f"music.{where}", script_path) from None
     return Music(found["intro"], found["outro"], found["sting"], music.duck_db, music.fade_seconds, music.lead_seconds)
+
+
+def check_decodes(path: Path, what: str) -> None:
+    """Refuse, before any work, a music file ffmpeg cannot decode (a text file, an image):
+    bad input, not a failure of the render.  ffmpeg decodes its first tenth of a second."""
+    st = path.stat()
+    problem = _decode_problem(str(path), (st.st_mtime_ns, st.st_size, st.st_ino))
+    if problem is not None:
+        raise InputError(f"{what} {problem}")
+
+
+@functools.lru_cache(maxsize=32)
+def _decode_problem(path: str, stamp: tuple[int, int, int]) -> str | None:
+    """Why ffmpeg decodes no audio from the start of *path* (None: it does); one answer per
+    version of the file (*stamp*), as ``watch`` resolves the script at every save."""
+    args = ["-i", ffmpeg.file_argument(Path(path)), "-vn", "-t", "0.1", "-ac", "1", "-c:a", "pcm_s16le"]
+    try:
+        done = subprocess.run(ffmpeg.ffmpeg_command([*args, "-f", "wav", "pipe:1"]), capture_output=True, check=False)
+    except OSError as exc:
+        raise AudioError(f"could not run ffmpeg for {path}: {exc}") from exc
+    if done.returncode != 0:
+        return "is not audio podkit can decode"
+    if len(done.stdout) <= 44:  # a WAV header and no samples
+        return "has no audio"
+    return None
 
 
 def _cover(meta: script.Meta, script_path: Path | None) -> Path | None:

@@ -1,9 +1,13 @@
 """A render from start to end: plan, synthesise what the cache lacks in workers, assemble, publish.
 
-Takes a :class:`~podkit.rendering.resolve.ResolvedEpisode` and checks nothing
-again; each segment is normalised on its own to the target loudness, with a
+Takes a :class:`~podkit.rendering.resolve.ResolvedEpisode` and checks none of its
+settings again; each segment is normalised on its own to the target loudness, with a
 true-peak limiter, so the episode's loudness is the target too and the work for
 one segment never depends on the others.
+
+Before any work it checks that the format's tags can hold the chapters and sweeps
+the destination folder of what renders killed with ``-9`` left there.  The audio and its sidecars are then
+written as one set (:class:`podkit.publish.OutputSet`): all appear, or none.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podkit import publish
+from podkit import files, publish
 from podkit.errors import OutputError
 from podkit.rendering import assemble, segment, workers
-from podkit.rendering.cache import Cache
+from podkit.rendering.cache import Cache, EntryVanished
 from podkit.rendering.jobs import Job, SegmentTask
 from podkit.rendering.plan import Plan, is_cached, plan
 from podkit.rendering.resolve import ResolvedEpisode
@@ -26,6 +30,10 @@ from podkit.rendering.resolve import ResolvedEpisode
 EventHandler = Callable[[str, dict[str, Any]], None]
 
 #: What a synthesis worker is: one engine for its life, one segment per task.
+#: Times a render takes its audio from the cache again when another process clears the cache
+#: under it (``podkit cache clear`` mid-render): each time the missing entries are made again.
+COLLECT_ROUNDS = 3
+
 SYNTHESIS = workers.Role(start=segment.start_worker, work=segment.render_segment, ended=segment.worker_ended)
 
 
@@ -62,6 +70,7 @@ def render(
 
 def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: workers.WarmWorkers) -> Result:
     emit = on_event or (lambda kind, info: None)
+    files.sweep(resolved.output.parent)  # what renders killed with -9 left there
     the_plan = plan(resolved, verify=False, remember=True)
     cache = Cache(resolved.cache_dir)
     cache.ensure()
@@ -74,24 +83,22 @@ def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: work
         synthesise(todo, cache, resolved, emit, warm)
         verified.result()
     emit("synthesised", {"seconds": time.monotonic() - started})
-    parts, again = _collect(the_plan, cache, resolved, emit)
-    emit("assemble", {"format": resolved.format.name})
-    chapters, cues = assemble.timeline(parts, resolved.sample_rate_hz)
-    assemble.write_audio(resolved, parts, chapters)
-    sidecars: list[Path] = []
-    if resolved.sidecars:
-        sidecars = publish.write_sidecars(
-            resolved.output,
-            resolved.format.name,
-            resolved.info,
-            chapters,
-            cues,
-            base_url=resolved.base_url,
-            html=resolved.html,
-        )
+    again: list[Job] = []
+    for attempt in range(1, COLLECT_ROUNDS + 1):  # the cache cleared by another process meanwhile
+        parts, made = _collect(the_plan, cache, resolved, emit)
+        again += [j for j in made if j not in again]
+        if attempt == 1:
+            emit("assemble", {"format": resolved.format.name})
+        chapters, cues = assemble.timeline(parts, resolved.sample_rate_hz)
+        try:
+            sidecars = _write_outputs(resolved, parts, chapters, cues)
+            break
+        except EntryVanished:
+            if attempt == COLLECT_ROUNDS:
+                raise
     duration_ms = chapters[-1].end_ms if chapters else 0
     emit("done", {"path": str(resolved.output), "duration_ms": duration_ms})
-    rendered = [*todo, *again]
+    rendered = [*todo, *(j for j in again if j not in todo)]
     return Result(
         resolved.output,
         resolved.format.name,
@@ -104,20 +111,53 @@ def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: work
     )
 
 
+def _write_outputs(
+    resolved: ResolvedEpisode,
+    parts: Sequence[assemble.Piece],
+    chapters: Sequence[publish.Chapter],
+    cues: Sequence[publish.Cue],
+) -> list[Path]:
+    """The audio and its sidecars, each written beside its destination, then renamed into
+    place together, the audio last (:mod:`podkit.publish.outputs`): all appear, or none
+    and the old ones stay as they were.  Returns the sidecars' paths."""
+    with publish.OutputSet() as outputs:
+        with outputs.writing(resolved.output) as audio:
+            assemble.write_audio(audio, resolved, parts, chapters)
+            length = audio.stat().st_size
+        sidecars: list[Path] = []
+        if resolved.sidecars:
+            texts = publish.sidecar_texts(
+                resolved.output,
+                resolved.format.name,
+                resolved.info,
+                chapters,
+                cues,
+                length=length,
+                duration_ms=publish.audio_duration_ms(audio, chapters, cues),
+                base_url=resolved.base_url,
+                html=resolved.html,
+            )
+            for path, text in texts.items():
+                outputs.write(path, text.encode("utf-8"))
+            sidecars = list(texts)
+        outputs.commit(last=resolved.output)
+    return sidecars
+
+
 def _collect(
     the_plan: Plan, cache: Cache, resolved: ResolvedEpisode, emit: EventHandler
 ) -> tuple[list[assemble.Piece], list[Job]]:
     """Every job's cache entries; those damaged, or removed since planning (the cache cleared by
-    another process), are made once more."""
-    parts = assemble.pieces(the_plan.jobs, cache, resolved)
-    if parts is not None:
-        return parts, []
-    missing = [j for j in the_plan.jobs if not is_cached(cache, j, resolved, False)]
-    synthesise(missing, cache, resolved, emit, None)
-    parts = assemble.pieces(the_plan.jobs, cache, resolved)
-    if parts is None:
-        raise OutputError(f"the render cache at {cache.root} is not usable")
-    return parts, missing
+    another process), are made again, up to :data:`COLLECT_ROUNDS` times."""
+    made: list[Job] = []
+    for _ in range(COLLECT_ROUNDS):
+        parts = assemble.pieces(the_plan.jobs, cache, resolved)
+        if parts is not None:
+            return parts, made
+        missing = [j for j in the_plan.jobs if not is_cached(cache, j, resolved, False)]
+        synthesise(missing, cache, resolved, emit, None)
+        made += [j for j in missing if j not in made]
+    raise OutputError(f"the render cache at {cache.root} was removed again and again during the render")
 
 
 def _verify(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> None:

@@ -7,13 +7,14 @@ script parser or the normaliser, and the parent never pays for importing it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from pathlib import Path
 from typing import Any, Protocol
 
 from podkit.audio import encode, engine, loudness, mixing
-from podkit.rendering.cache import Cache, Entry
+from podkit.rendering.cache import Cache, Entry, EntryVanished
 from podkit.rendering.jobs import MP3_PIECE_SECONDS, Job, SegmentTask, Unit, mp3_key, utterance_key
 
 #: eSpeak NG's own rate, used when a segment has no speech to tell it.
@@ -41,18 +42,24 @@ def render_segment(speaker: SpeechEngine, task: SegmentTask) -> dict[str, Any]:
     """Make one segment's audio with *speaker*, store it in the cache, return its metadata."""
     cache = Cache(task.cache_root)
     job = task.job
-    pcm16 = None  # the segment just made, if it was
+    pcm16, meta = _segment_pcm(speaker, cache, job)
+    meta = dict(meta)
+    if task.format_name == "mp3":
+        meta["mp3_frames"] = _encode_mp3(cache, job, pcm16, meta, task.bitrate).meta["frames"]
+    return meta
+
+
+def _segment_pcm(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[bytes, dict[str, Any]]:
+    """The segment's PCM16 and its metadata: from the cache (another render may have made it
+    meanwhile), else made now and stored."""
     with cache.lock("pcm", job.key):
         entry = cache.get("pcm", job.key)
-        if entry is None:
-            pcm16, meta = _make_segment(speaker, cache, job)
-            tmp = cache.temp_file("pcm", job.key)
-            tmp.write_bytes(pcm16)
-            entry = cache.put("pcm", job.key, tmp, meta)
-    meta = dict(entry.meta)
-    if task.format_name == "mp3":
-        meta["mp3_frames"] = _encode_mp3(cache, job, entry, pcm16, task.bitrate).meta["frames"]
-    return meta
+        if entry is not None:
+            with contextlib.suppress(EntryVanished):  # the cache cleared since: made again
+                return entry.read_bytes(), entry.meta
+        pcm16, meta = _make_segment(speaker, cache, job)
+        cache.put_bytes("pcm", job.key, pcm16, meta)
+    return pcm16, meta
 
 
 def _make_segment(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[bytes, dict[str, Any]]:
@@ -110,30 +117,33 @@ def _utterance(speaker: SpeechEngine, cache: Cache, job: Job, unit: Unit) -> tup
     key = utterance_key(job.engine_key, unit)
     hit = cache.get("utt", key)
     if hit is not None:
-        return hit.data.read_bytes(), hit.meta["rate"]
+        with contextlib.suppress(EntryVanished):  # the cache cleared since: spoken again
+            return hit.read_bytes(), hit.meta["rate"]
     speech = speaker.synthesize(unit.spoken, voice=unit.voice, words_per_minute=unit.words_per_minute)
-    tmp = cache.temp_file("utt", key)
-    tmp.write_bytes(speech.pcm)
-    cache.put("utt", key, tmp, {"rate": speech.sample_rate_hz})  # no lock: writers of one key write the same
+    # no lock: writers of one key write the same
+    cache.put_bytes("utt", key, speech.pcm, {"rate": speech.sample_rate_hz})
     return speech.pcm, speech.sample_rate_hz
 
 
-def _encode_mp3(cache: Cache, job: Job, entry: Entry, pcm16: bytes | None, bitrate: str) -> Entry:
+def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitrate: str) -> Entry:
     """The segment's MP3 frames entry, encoded now (in pieces cut between sentences) if missing."""
     key = mp3_key(job.key, bitrate, job.sample_rate_hz)
     with cache.lock("mp3", key):
         coded = cache.get("mp3", key)
         if coded is None:
-            tmp = cache.temp_file("mp3", key)
-            pcm = pcm16 if pcm16 is not None else entry.data.read_bytes()
-            rate = entry.meta["rate"]
+            rate = meta["rate"]
             splits: list[int] = []
             if job.bed is None and job.sting is None:  # music never stops: no silence to cut in
-                ends = [end for _, end in entry.meta["cues"][:-1]]
-                splits = encode.quiet_splits(pcm, rate, ends, MP3_PIECE_SECONDS)
-            frames = encode.encode_mp3(
-                pcm, rate, tmp, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz, splits=splits
-            )
-            pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
-            coded = cache.put("mp3", key, tmp, {"frames": sum(frames), "pieces": pieces})
+                ends = [end for _, end in meta["cues"][:-1]]
+                splits = encode.quiet_splits(pcm16, rate, ends, MP3_PIECE_SECONDS)
+
+            def write(tmp: Path) -> dict[str, Any]:
+                frames = encode.encode_mp3(
+                    pcm16, rate, tmp, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz, splits=splits
+                )
+                pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
+                kbps = int(bitrate.removesuffix("k"))
+                return {"frames": sum(frames), "pieces": pieces, "kbps": kbps, "rate": job.sample_rate_hz}
+
+            coded = cache.put("mp3", key, write)
     return coded

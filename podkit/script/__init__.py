@@ -31,6 +31,11 @@ backslash makes the next ``\\ [ ] < #`` literal.
 The model lives in :mod:`podkit.script.model`, the front matter in
 :mod:`podkit.script.frontmatter` and the body in :mod:`podkit.script.body`;
 this module puts them together.
+
+Whatever the text, parsing takes time and memory in proportion to its length
+and ends in an episode or one ScriptError naming a line: the front matter is
+read without YAML aliases, at most :data:`~podkit.script.frontmatter.MAX_FRONT_MATTER_CHARS`
+long, and the body holds at most :data:`~podkit.script.body.MAX_SCRIPT_PARTS` parts.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from podkit.script import body, frontmatter
 from podkit.script.body import canonical_items, slugify
 from podkit.script.model import (
     SEGMENT_ID_RE,
+    SURROGATE_RE,
     VOICE_NAME_RE,
     Episode,
     Inline,
@@ -49,6 +55,7 @@ from podkit.script.model import (
     Pause,
     Segment,
     Span,
+    clipped,
 )
 
 __all__ = [
@@ -83,10 +90,17 @@ def parse(text: str, *, path: str | None = None) -> Episode:
 def _parse(text: str) -> Episode:
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    meta, close = frontmatter.read(lines)
-    # lines[close] is the closing '---'; the body starts on the next line (1-based: close + 2)
-    return Episode(meta, body.read_segments(lines[close + 1 :], close + 2))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # (no copy when there is no \r)
+    if bad := SURROGATE_RE.search(text):  # only a str made in code can hold one: no file can
+        raise ScriptError(
+            f"{clipped(bad.group())} is half of a UTF-16 pair, not a character",
+            line=text.count("\n", 0, bad.start()) + 1,
+        )
+    meta, front_lines = frontmatter.read(body.iter_lines(text))
+    start = 0  # where the body starts: after the front matter's lines
+    for _ in range(front_lines):
+        start = text.find("\n", start) + 1 or len(text)
+    return Episode(meta, body.read_segments(text[start:], front_lines + 1))
 
 
 def write(episode: Episode) -> str:
@@ -104,9 +118,9 @@ def with_text(episode: Episode, segment_id: str, text: str) -> Episode:
     """
     index = next((i for i, s in enumerate(episode.segments) if s.id == segment_id), None)
     if index is None:
-        known = ", ".join(s.id for s in episode.segments)
-        raise ScriptError(f"no segment '{segment_id}' (the segments are {known})")
+        known = clipped(", ".join(s.id for s in episode.segments[:10]), 200)
+        raise ScriptError(f"no segment '{clipped(segment_id)}' (the segments are {known})")
     old = episode.segments[index]
-    [new] = body.read_segments([f"## {old.heading} {{#{old.id}}}", "", *text.splitlines()], old.line)
+    [new] = body.read_segments("\n".join([f"## {old.heading} {{#{old.id}}}", "", *text.splitlines()]), old.line)
     segments = (*episode.segments[:index], new, *episode.segments[index + 1 :])
     return Episode(episode.meta, segments)

@@ -4,25 +4,51 @@ Inline, ``[pause 1.5s]`` inserts silence and ``[voice NAME]...[/voice]`` reads
 a span with a named voice; a backslash makes the next ``\\ [ ] < #`` literal,
 and ``<!-- ... -->`` is not spoken.  Reading keeps line numbers (comments are
 blanked, not removed) so that every message can name the line to fix.
+
+A script may be megabytes of one line, one paragraph or one unclosed ``[``: every
+step here reads the text once, left to right (no regular expression that can
+backtrack across a line, no search restarted from every bracket), so time and
+memory grow with the script's length and no faster.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from podkit import settings
 from podkit.errors import InvalidSettingError, ScriptError
-from podkit.script.model import SEGMENT_ID_RE, VOICE_NAME_RE, Inline, Paragraph, Pause, Segment, Span
+from podkit.script.model import SEGMENT_ID_RE, VOICE_NAME_RE, Inline, Paragraph, Pause, Segment, Span, clipped
 
-_HEADING_RE = re.compile(r"^##[ \t]+(?P<text>.*?)(?:[ \t]*\{#(?P<id>[^}\s]*)\})?[ \t]*$")
 _PAUSE_RE = re.compile(r"pause\s+(?P<num>-?\d+(?:\.\d+)?|-?\.\d+)\s*(?P<unit>ms|s)?", re.I)
 _VOICE_RE = re.compile(r"voice\s+(?P<name>[^\]\s]+)", re.I)
-_ESCAPABLE = "\\[]<#"
+_ESCAPABLE = r"[\\\[\]<#]"  # what a backslash makes literal
 _DIRECTIVE_START = re.compile(r"\[(?=\s*/?(?:pause|voice)(?![^\s\]]))", re.I)
-_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+#: A ``[`` whose first word is a directive's (``[pause``, ``[Voice``, ``[ /voice]``): the word
+#: in any case (no character but ASCII lowercases to one of these letters), then a space, the
+#: ``]`` or the end.
+_DIRECTIVE_OPEN = r"\[\s*(/?[vV][oO][iI][cC][eE]|[pP][aA][uU][sS][eE])(?=[\s\]]|\Z)"
+_DIRECTIVE = re.compile(_DIRECTIVE_OPEN)
+#: Text up to the next directive: plain characters, escapes (``\\[``), a lone backslash and a
+#: ``[`` that opens no directive, matched possessively, so a megabyte of ``[`` or of ``\\``
+#: is one match, not a million steps of Python.
+_PLAIN = re.compile(rf"(?:[^\\\[]++|\\{_ESCAPABLE}|\\(?!{_ESCAPABLE})|\[(?!{_DIRECTIVE_OPEN[2:]}))++")
+
+#: The most parts a script may hold: segments, paragraphs, pauses and voice spans together.
+#: A day-long drafted episode (the longest podkit renders) has some 9,000; the limit leaves
+#: room twenty times over and bounds what a parsed script takes (8 MB of one-letter
+#: paragraphs would otherwise be 2.7 million of them and 800 MB).
+MAX_SCRIPT_PARTS = 200_000
+
+
+def _too_many_parts(line: int) -> ScriptError:
+    return ScriptError(
+        f"the script passes {MAX_SCRIPT_PARTS:,} parts here (segments, paragraphs, pauses and voice spans); "
+        "a day-long episode has some 9,000",
+        line=line,
+    )
 
 
 # --------------------------------------------------------------------------- inline text
@@ -30,25 +56,45 @@ _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 
 def canonical_items(items: Iterable[Inline]) -> tuple[Inline, ...]:
     """Merge neighbouring spans of one voice and neighbouring pauses, and drop empty spans,
-    so that one paragraph has one model however it was written."""
+    so that one paragraph has one model however it was written.
+
+    A run of spans is joined once at its end (joining at each step would copy the text
+    so far again for every span: quadratic in a paragraph of many ``[voice]`` spans).
+    """
     out: list[Inline] = []
+    texts: list[str] = []  # the run of spans of one voice not yet in out
+    voice: str | None = None  # the run's voice
+
+    def end_run() -> None:
+        if texts:
+            out.append(Span(" ".join(texts), voice))
+            texts.clear()
+
     for it in items:
-        if isinstance(it, Span) and not it.text.strip():
+        if isinstance(it, Span):
+            if not it.text.strip():
+                continue
+            if not texts or it.voice != voice:
+                end_run()
+                voice = it.voice
+            texts.append(it.text)
             continue
-        if out and isinstance(it, Span) and isinstance(out[-1], Span) and out[-1].voice == it.voice:
-            out[-1] = Span(f"{out[-1].text} {it.text}", it.voice)
-        elif out and isinstance(it, Pause) and isinstance(out[-1], Pause):
+        end_run()
+        if out and isinstance(out[-1], Pause):
             out[-1] = Pause(round(out[-1].seconds + it.seconds, 6))
         else:
             out.append(it)
+    end_run()
     return tuple(out)
 
 
 class _InlineReader:
-    """Reads one paragraph's text into spans and pauses; ``line`` is for messages."""
+    """Reads one paragraph's text into spans and pauses; ``line`` is for messages, and
+    at most *room* of them are read (see :data:`MAX_SCRIPT_PARTS`)."""
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, room: int = MAX_SCRIPT_PARTS) -> None:
         self.line = line
+        self.room = room
         self.items: list[Inline] = []
         self.text: list[str] = []  # characters of the span being read
         self.voice: str | None = None  # the open [voice NAME], if any
@@ -56,25 +102,23 @@ class _InlineReader:
     def read(self, text: str) -> tuple[Inline, ...]:
         i, n = 0, len(text)
         while i < n:
-            c = text[i]
-            if c == "\\" and i + 1 < n and text[i + 1] in _ESCAPABLE:
-                self.text.append(text[i + 1])
-                i += 2
+            plain = _PLAIN.match(text, i)
+            if plain:
+                self.text.append(unescape(plain.group()))
+                i = plain.end()
                 continue
-            if c == "[":
-                end = text.find("]", i + 1)
-                inner = text[i + 1 : end] if end != -1 else text[i + 1 :]
-                word = inner.split()[0].lower() if inner.strip() else ""
-                if word in ("pause", "voice", "/voice"):
-                    if end == -1:
-                        raise ScriptError(f"'[{word}' is not closed with ']'", line=self.line)
-                    self._directive(word, inner.strip())
-                    i = end + 1
-                    continue
-            self.text.append(c)
-            i += 1
+            directive = _DIRECTIVE.match(text, i)  # all _PLAIN stops at
+            assert directive is not None
+            word = directive.group(1).lower()
+            end = text.find("]", directive.end())
+            if end == -1:
+                raise ScriptError(f"'[{word}' is not closed with ']'", line=self.line)
+            self._directive(word, text[i + 1 : end].strip())
+            i = end + 1
         if self.voice is not None:
-            raise ScriptError(f"[voice {self.voice}] is not closed with [/voice] in this paragraph", line=self.line)
+            raise ScriptError(
+                f"[voice {clipped(self.voice)}] is not closed with [/voice] in this paragraph", line=self.line
+            )
         self._end_span()
         return canonical_items(self.items)
 
@@ -82,7 +126,12 @@ class _InlineReader:
         chunk = " ".join("".join(self.text).split())
         self.text.clear()
         if chunk:
-            self.items.append(Span(chunk, self.voice))
+            self._add(Span(chunk, self.voice))
+
+    def _add(self, item: Inline) -> None:
+        if len(self.items) >= self.room:
+            raise _too_many_parts(self.line)
+        self.items.append(item)
 
     def _directive(self, word: str, inner: str) -> None:
         if word == "pause":
@@ -95,29 +144,32 @@ class _InlineReader:
     def _pause(self, inner: str) -> None:
         m = _PAUSE_RE.fullmatch(inner)
         if not m:
-            raise ScriptError(f"expected a pause like [pause 1.5s] or [pause 500ms], got [{inner}]", line=self.line)
+            raise ScriptError(
+                f"expected a pause like [pause 1.5s] or [pause 500ms], got [{clipped(inner)}]", line=self.line
+            )
         seconds = float(m.group("num")) / (1000.0 if (m.group("unit") or "s").lower() == "ms" else 1.0)
         try:
             seconds = settings.pause_seconds(seconds)
         except InvalidSettingError as exc:
             raise ScriptError(str(exc), line=self.line) from None
         self._end_span()
-        self.items.append(Pause(seconds))
+        self._add(Pause(seconds))
 
     def _open_voice(self, inner: str) -> None:
         m = _VOICE_RE.fullmatch(inner)
         if not m or not VOICE_NAME_RE.fullmatch(m.group("name")):
-            raise ScriptError(f"expected [voice NAME], got [{inner}]", line=self.line)
+            raise ScriptError(f"expected [voice NAME], got [{clipped(inner)}]", line=self.line)
         if self.voice is not None:
             raise ScriptError(
-                f"[voice {m.group('name')}] inside [voice {self.voice}]: close it with [/voice] first", line=self.line
+                f"[voice {clipped(m.group('name'))}] inside [voice {clipped(self.voice)}]: close it with [/voice] first",
+                line=self.line,
             )
         self._end_span()
         self.voice = m.group("name")
 
     def _close_voice(self, inner: str) -> None:
         if inner.lower() != "/voice":
-            raise ScriptError(f"expected [/voice], got [{inner}]", line=self.line)
+            raise ScriptError(f"expected [/voice], got [{clipped(inner)}]", line=self.line)
         if self.voice is None:
             raise ScriptError("[/voice] without a [voice NAME] before it", line=self.line)
         self._end_span()
@@ -134,7 +186,7 @@ def escape(text: str) -> str:
 
 
 def unescape(text: str) -> str:
-    return re.sub(r"\\([\\\[\]<#])", r"\1", text)
+    return re.sub(rf"\\({_ESCAPABLE})", r"\1", text)
 
 
 def _format_seconds(seconds: float) -> str:
@@ -174,35 +226,60 @@ def _escaped(text: str, index: int) -> bool:
 
 
 def strip_comments(body: str) -> str:
-    """Replace comments by blanks, keeping line numbers (escaped \\<!-- is kept)."""
+    """Replace comments by blanks, keeping line numbers (escaped \\<!-- is kept, and so is
+    everything after it: it opens no comment)."""
+    parts: list[str] = []
+    done = 0  # body[:done] is in parts
+    start = body.find("<!--")
+    while start != -1:
+        if _escaped(body, start):
+            start = body.find("<!--", start + 4)
+            continue
+        end = body.find("-->", start + 4)
+        if end == -1:  # an opened comment that never closes would hide the rest of the file
+            raise ScriptError("a comment '<!--' is not closed with '-->'", line=body.count("\n", 0, start) + 1)
+        end += 3
+        parts += [body[done:start], re.sub(r"[^\n]", " ", body[start:end])]
+        done = end
+        start = body.find("<!--", end)
+    if not parts:
+        return body
+    parts.append(body[done:])
+    return "".join(parts)
 
-    def blank(m: re.Match[str]) -> str:
-        if _escaped(body, m.start()):
-            return m.group(0)
-        return re.sub(r"[^\n]", " ", m.group(0))
 
-    out = _COMMENT_RE.sub(blank, body)
-    # an opened comment that never closes would hide the rest of the file
-    idx = out.find("<!--")
-    while idx != -1:
-        if not _escaped(out, idx):
-            raise ScriptError("a comment '<!--' is not closed with '-->'", line=out.count("\n", 0, idx) + 1)
-        idx = out.find("<!--", idx + 4)
-    return out
+def _heading_parts(raw: str) -> tuple[str, str | None]:
+    """The title and the ``{#id}`` (None if not given) of a ``## `` line, as written.
+
+    The id is the ``{#...}`` that ends the line, holding no space or ``}``; found from
+    the end of the line, so a long line costs one pass.
+    """
+    line = raw.rstrip()
+    if not line.startswith(("## ", "##\t")):
+        return "", None
+    text = line[3:]
+    if not text.endswith("}"):
+        return text, None
+    last_word = text.rsplit(None, 1)[-1][:-1]  # the word ending in }, without it
+    tail = last_word.rsplit("}", 1)[-1]  # what may hold the id: no space, no }
+    start = tail.find("{#")
+    if start == -1:
+        return text, None
+    return text[: len(text) - 1 - len(tail) + start], tail[start + 2 :]
 
 
 def _heading(raw: str, line: int) -> tuple[str, str]:
     """The id and the title of a ``## `` line."""
-    m = _HEADING_RE.match(raw.rstrip())
-    heading = unescape(" ".join(((m.group("text") if m else "") or "").split()))
-    sid = m.group("id") if m else None
+    text, sid = _heading_parts(raw)
+    heading = unescape(" ".join(text.split()))
     if not heading:
         raise ScriptError("a '## ' heading needs a title", line=line)
     if sid is None:
         return slugify(heading), heading
     if not SEGMENT_ID_RE.fullmatch(sid):
         raise ScriptError(
-            f"segment id '{sid}' must be lowercase letters, digits and dashes (like {{#{slugify(sid)}}})", line=line
+            f"segment id '{clipped(sid)}' must be lowercase letters, digits and dashes (like {{#{slugify(sid)}}})",
+            line=line,
         )
     return sid, heading
 
@@ -224,6 +301,7 @@ class _SegmentReader:
         self.current: _OpenSegment | None = None
         self.paragraph: list[str] = []  # lines of the paragraph being read
         self.paragraph_line = 0
+        self.parts = 0  # segments, paragraphs and their items read so far
 
     def feed(self, raw: str, line: int) -> None:
         stripped = raw.strip()
@@ -234,6 +312,9 @@ class _SegmentReader:
             if sid in self.seen:
                 raise ScriptError(f"duplicate segment id '{sid}' (first used on line {self.seen[sid]})", line=line)
             self.seen[sid] = line
+            self.parts += 1
+            if self.parts > MAX_SCRIPT_PARTS:
+                raise _too_many_parts(line)
             self.current = _OpenSegment(sid, heading, line)
         elif not stripped:
             self.end_paragraph()
@@ -251,8 +332,10 @@ class _SegmentReader:
             raise ScriptError(
                 "text before the first segment: start a segment with a '## Heading' line", line=self.paragraph_line
             )
-        items = _InlineReader(self.paragraph_line).read(joined)
+        room = MAX_SCRIPT_PARTS - self.parts - 1  # the paragraph itself is a part
+        items = _InlineReader(self.paragraph_line, max(room, 0)).read(joined)
         if items:
+            self.parts += 1 + len(items)
             self.current.paragraphs.append(Paragraph(items, self.paragraph_line))
 
     def end_segment(self) -> None:
@@ -264,14 +347,25 @@ class _SegmentReader:
         self.segments.append(Segment(seg.id, seg.heading, tuple(seg.paragraphs), seg.line))
 
 
-def read_segments(lines: list[str], first_line: int) -> tuple[Segment, ...]:
-    """The segments of the body *lines*, the first of which is line *first_line* of the script."""
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of *text* (split at ``\\n`` only), one at a time: a list of them all would
+    hold the text again, plus some 60 bytes a line."""
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def read_segments(body: str, first_line: int) -> tuple[Segment, ...]:
+    """The segments of the script's *body* text (newlines normalised to ``\\n``), whose first
+    line is line *first_line* of the script."""
     try:
-        body = strip_comments("\n".join(lines))
+        body = strip_comments(body)
     except ScriptError as exc:
         raise ScriptError(exc.message, line=(exc.line or 1) + first_line - 1) from None
     reader = _SegmentReader()
-    for offset, raw in enumerate(body.split("\n")):
+    for offset, raw in enumerate(iter_lines(body)):
         reader.feed(raw, first_line + offset)
     reader.end_paragraph()
     reader.end_segment()

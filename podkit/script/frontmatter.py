@@ -4,6 +4,11 @@ People edit the front matter by hand, so every mistake is reported with the
 line of the key it concerns, and an unknown key is answered with the closest
 known one.  Settings that have one check for all of podkit (the rate) are
 checked by :mod:`podkit.settings`; this module only adds the line.
+
+A few hundred bytes of YAML can ask for gigabytes: aliases (``*a``) repeat a value
+without repeating its text, nine of them nested nine deep are a billion strings.
+So YAML is read with aliases refused, nesting and size bounded, and messages
+quote values only clipped (:func:`~podkit.script.model.shown`).
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ import dataclasses
 import datetime
 import difflib
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import yaml
 
 from podkit import settings
 from podkit.errors import InvalidSettingError, ScriptError
-from podkit.script.model import VOICE_NAME_RE, Meta, Music
+from podkit.script.model import SURROGATE_RE, VOICE_NAME_RE, Meta, Music, clipped, shown
 
 KNOWN_KEYS = (
     "show", "title", "author", "date", "guid", "language", "voice", "rate", "pause",
@@ -35,13 +41,77 @@ MAX_DUCK_DB = 60.0
 MAX_FADE_SECONDS = 30.0
 MAX_LEAD_SECONDS = 60.0
 
+#: The front matter is a screenful of settings; this bounds what YAML is asked to read
+#: (PyYAML reads about 150,000 characters a second), and still holds a pronunciation
+#: list of thousands of words.
+MAX_FRONT_MATTER_CHARS = 100_000
+#: How deep front-matter values may nest: podkit's own go two deep (``music.intro``).
+MAX_FRONT_MATTER_DEPTH = 8
+#: How much of a YAML parser's own message is kept (it may quote a tag or a key whole).
+_PROBLEM_CHARS = 120
+
 #: The line of a front-matter key (``"music.intro"``), falling back to its parent's.
 LineOf = Callable[[str], int]
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that is valid but that podkit will not read (an alias, nesting too deep)."""
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML that leaves dates as text: podkit checks them itself, so that
-    ``date: 2024-02-30`` is an error naming its line, not a crash in PyYAML."""
+    """Safe YAML that leaves dates as text, refuses aliases and deep nesting, and says
+    where a value could not be made.
+
+    Dates stay text so that ``date: 2024-02-30`` is an error naming its line, not a crash
+    in PyYAML.  An alias is refused where it is written: it is the only way a small
+    text becomes a large value (and the merge key ``<<: *a`` copies what it names).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(
+                problem="an alias (*name) is not allowed in the front matter: write the value out",
+                problem_mark=self.peek_event().start_mark,
+            )
+        if self._depth >= MAX_FRONT_MATTER_DEPTH:
+            raise _Refused(
+                problem=f"values nest more than {MAX_FRONT_MATTER_DEPTH} deep in the front matter",
+                problem_mark=self.peek_event().start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value, or a YAML error at its line when Python cannot make it (an integer of
+        5,000 digits, ``!!timestamp 2024-02-30``, ``!!int x``)."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            written = node.value if isinstance(node.value, str) else ""
+            if kind == "int" and len(written) > sys.get_int_max_str_digits():
+                problem = f"a number of {len(written):,} digits is more than any setting needs"
+                raise _Refused(problem=problem, problem_mark=node.start_mark) from None
+            problem = f"cannot read {shown(written, 20)} as {kind} ({clipped(str(exc), 60)})"
+            raise yaml.constructor.ConstructorError(problem=problem, problem_mark=node.start_mark) from None
+
+    def construct_scalar(self, node: yaml.ScalarNode | yaml.MappingNode) -> str:
+        """A scalar's text, refused if an escape (``"\\ud800"``) made a lone surrogate: no file,
+        tag or feed can hold one."""
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and (bad := SURROGATE_RE.search(value)):
+            raise _Refused(
+                problem=f"{clipped(bad.group())} is half of a UTF-16 pair, not a character: write the character itself",
+                problem_mark=node.start_mark,
+            )
+        return value
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -66,29 +136,54 @@ _Dumper.add_representer(str, _represent_str)
 # --------------------------------------------------------------------------- reading
 
 
-def read(lines: list[str]) -> tuple[Meta, int]:
+def read(lines: Iterable[str]) -> tuple[Meta, int]:
     """The front matter at the top of a script's *lines* (newlines already normalised),
-    and the index of its closing ``---`` line; the body starts after it."""
-    if not lines or lines[0].strip() != "---":
+    and the number of lines it takes, its ``---`` lines included; the body follows.
+
+    Only the front matter's lines are taken from *lines*, and at most
+    :data:`MAX_FRONT_MATTER_CHARS` of them: a missing closing line is reported there,
+    not after reading the whole script as YAML.
+    """
+    lines = iter(lines)
+    if next(lines, "").strip() != "---":
         raise ScriptError("expected YAML front matter starting with '---' on the first line", line=1)
-    try:
-        close = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
-    except StopIteration:
-        raise ScriptError("the front matter is not closed with a '---' line", line=1) from None
-    yaml_text = "\n".join(lines[1:close])
-    return meta_from_yaml(_load(yaml_text), _key_lines(yaml_text, 2), 1), close
+    yaml_lines: list[str] = []
+    size = 0
+    for line in lines:
+        if line.strip() in ("---", "..."):
+            break
+        size += len(line) + 1
+        if size > MAX_FRONT_MATTER_CHARS:
+            raise ScriptError(
+                f"the front matter passes {MAX_FRONT_MATTER_CHARS:,} characters here; is its closing '---' missing?",
+                line=len(yaml_lines) + 2,
+            )
+        yaml_lines.append(line)
+    else:
+        raise ScriptError("the front matter is not closed with a '---' line", line=1)
+    yaml_text = "\n".join(yaml_lines)
+    return meta_from_yaml(_load(yaml_text), _key_lines(yaml_text, 2), 1), len(yaml_lines) + 2
 
 
 def _load(yaml_text: str) -> Any:
+    """The YAML of the front matter (which starts on line 2), or a one-line ScriptError at the line."""
     try:
         return yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL, a C0 control)
+        line = yaml_text.count("\n", 0, exc.position) + 2
+        char = clipped(chr(exc.character)) if isinstance(exc.character, int) else "a character"
+        raise ScriptError(
+            f"front matter is not valid YAML: it holds {char}, which YAML does not allow", line=line
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        problem = clipped(getattr(exc, "problem", None) or "invalid YAML", _PROBLEM_CHARS)
+        if isinstance(exc, _Refused):
+            raise ScriptError(problem, line=line) from None
         raise ScriptError(f"front matter is not valid YAML: {problem}", line=line) from None
-    except (ValueError, OverflowError, RecursionError) as exc:  # an explicit !!timestamp, deep nesting ...
-        raise ScriptError(f"front matter is not valid YAML: {exc}", line=1) from None
+    except RecursionError:  # bounded by MAX_FRONT_MATTER_DEPTH; kept in case a YAML construct recurses
+        raise ScriptError("front matter is not valid YAML: it nests too deep", line=1) from None
 
 
 def _key_lines(text: str, first_line: int) -> dict[str, int]:
@@ -108,7 +203,7 @@ def _key_lines(text: str, first_line: int) -> dict[str, int]:
 
 
 def _suggest(key: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key[:40], known, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
 
 
@@ -121,7 +216,7 @@ def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Met
     for key in data:
         if key not in KNOWN_KEYS:
             raise ScriptError(
-                f"unknown front-matter key '{key}'{_suggest(str(key), KNOWN_KEYS)}",
+                f"unknown front-matter key {shown(key)}{_suggest(str(key), KNOWN_KEYS)}",
                 line=key_lines.get(str(key), fm_line),
             )
 
@@ -162,9 +257,11 @@ def _date(value: Any, line: int) -> datetime.date | None:
     if value is None or isinstance(value, datetime.date):
         return value.date() if isinstance(value, datetime.datetime) else value
     try:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError
         return datetime.datetime.fromisoformat(str(value).strip()).date()
     except ValueError:
-        raise ScriptError(f"'date' must be a date like 2024-05-01, not {value!r}", line=line) from None
+        raise ScriptError(f"'date' must be a date like 2024-05-01, not {shown(value)}", line=line) from None
 
 
 def _words_per_minute(value: Any, line: int) -> int:
@@ -184,7 +281,7 @@ def _music(data: dict, line: LineOf) -> Music:
     music = _section(data, "music", MUSIC_KEYS, "{intro: bed.mp3}", line)
 
     def number(key: str, hi: float) -> float:
-        return _number(music.get(key, getattr(Music, key)), f"'music.{key}'", 0, hi, line(f"music.{key}"))
+        return _number(music.get(key, getattr(Music(), key)), f"'music.{key}'", 0, hi, line(f"music.{key}"))
 
     return Music(
         intro=_file_name(music.get("intro"), "music.intro", line("music.intro")),
@@ -202,16 +299,17 @@ def _voices(value: Any, line: LineOf) -> dict[str, str]:
     for name in voices:
         if not VOICE_NAME_RE.fullmatch(name):
             raise ScriptError(
-                f"voice name '{name}' may only hold letters, digits and - _ . +", line=line(f"voices.{name}")
+                f"voice name '{clipped(name)}' may only hold letters, digits and - _ . +",
+                line=line(f"voices.{name}"),
             )
     return voices
 
 
 def _number(value: Any, what: str, lo: float, hi: float, line: int) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScriptError(f"{what} must be a number, not {value!r}", line=line)
-    if not (lo <= value <= hi):
-        raise ScriptError(f"{what} must be between {lo:g} and {hi:g}, not {value:g}", line=line)
+        raise ScriptError(f"{what} must be a number, not {shown(value)}", line=line)
+    if not (lo <= value <= hi):  # false for NaN; exact for an int of any size
+        raise ScriptError(f"{what} must be between {lo:g} and {hi:g}, not {shown(value)}", line=line)
     return float(value)
 
 
@@ -247,9 +345,9 @@ def _mapping(value: Any, what: str, line: int) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in value.items():
         if not isinstance(k, str | int | float) or isinstance(k, bool) or not str(k).strip():
-            raise ScriptError(f"'{what}' has a key that is not text: {k!r}", line=line)
+            raise ScriptError(f"'{what}' has a key that is not text: {shown(k)}", line=line)
         if not isinstance(v, str | int | float) or isinstance(v, bool) or not str(v).strip():
-            raise ScriptError(f"'{what}: {k}' must be text", line=line)
+            raise ScriptError(f"'{what}: {clipped(str(k))}' must be text", line=line)
         out[str(k).strip()] = " ".join(str(v).split())
     return out
 
@@ -261,7 +359,9 @@ def _section(data: dict, key: str, known: tuple[str, ...], example: str, line: L
         raise ScriptError(f"'{key}' must be a mapping like {example}", line=line(key))
     for k in value:
         if k not in known:
-            raise ScriptError(f"unknown key '{key}.{k}'{_suggest(str(k), known)}", line=line(f"{key}.{k}"))
+            raise ScriptError(
+                f"unknown key '{key}.{clipped(str(k))}'{_suggest(str(k), known)}", line=line(f"{key}.{k}")
+            )
     return value
 
 

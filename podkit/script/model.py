@@ -2,12 +2,15 @@
 
 Frozen so that a parsed episode can be compared, hashed and handed to worker
 processes without anyone changing it on the way; the parser and the writer
-are the only places that know the text form.
+are the only places that know the text form.  Slotted, since a script holds up to
+:data:`~podkit.script.body.MAX_SCRIPT_PARTS` of them: half the memory of a
+``__dict__`` each.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,15 +22,54 @@ SEGMENT_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 #: What a voice name (a key of ``voices:`` or the NAME of ``[voice NAME]``) may hold.
 VOICE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+/-]*")
 
+#: A code point of UTF-16's surrogate range: no character, and no file can hold one alone.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
-@dataclass(frozen=True)
+#: The most of a value an error message quotes (characters).
+SHOWN_CHARS = 40
+
+
+def clipped(text: str, limit: int = SHOWN_CHARS) -> str:
+    """*text* as a message may quote it: control, format and unpaired surrogate characters
+    escaped (``\\n``, ``\\u202e``) so the message stays one printable line, and cut to *limit*
+    characters with "...".
+
+    Every message that quotes what the user wrote goes through here (or :func:`shown`):
+    quoting it whole would turn an 8 MB line into an 8 MB message.
+    """
+    head = text[: limit + 1]
+    if not head.isprintable():
+        head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in head)
+    return head if len(head) <= limit and len(text) <= limit else head[: limit - 3] + "..."
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A value from the front matter as a message may show it: text quoted and clipped,
+    a number as written, a structure by its kind only (``a list``), never in full.
+
+    A YAML structure printed whole can be a resource bomb of its own (an alias bomb is
+    a billion strings once written out), and a huge integer cannot even be made text.
+    """
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, str):
+        return f"'{clipped(value, limit)}'"
+    if isinstance(value, int):
+        digits = value.bit_length() * math.log10(2)
+        return str(value) if digits < limit - 1 else f"a number of about {digits:.0f} digits"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"a {type(value).__name__}"
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     """Silence inside a paragraph."""
 
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """Text read by one voice; ``voice`` is None for the episode voice."""
 
@@ -38,7 +80,7 @@ class Span:
 Inline = Span | Pause
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     """Spans and pauses read in one breath group; ``line`` is where it starts, for messages."""
 
@@ -51,7 +93,7 @@ class Paragraph:
         return " ".join(i.text for i in self.items if isinstance(i, Span))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One ``## `` heading and its paragraphs: a chapter, and the unit rendering caches."""
 
@@ -65,7 +107,7 @@ class Segment:
         return sum(len(p.text.split()) for p in self.paragraphs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Music:
     """Music named in the front matter (paths as written, relative to the script)."""
 
@@ -77,7 +119,7 @@ class Music:
     lead_seconds: float = 4.0  # how long a bed plays alone before / after speech
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Meta:
     """The episode's front matter (``words_per_minute`` is written ``rate:``)."""
 
@@ -112,7 +154,7 @@ class Meta:
         return self.voices.get(name, name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     """The whole script: front matter and segments in reading order."""
 

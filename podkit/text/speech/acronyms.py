@@ -100,15 +100,19 @@ def acronym(m: re.Match[str], ctx: Context) -> str | None:
         return _spell(w) + plural
     if w in _COMMON_CAPS_WORDS or _shouting(m):
         return w.lower() + (suffix if suffix != "s" else "s")
+    shown = w if len(w) <= 20 else w[:20] + "..."  # a message quotes a megabyte-long token clipped
     if _pronounceable(w):
         ctx.warn(
             "acronym",
             w,
-            f"'{w}' is not a known acronym and will be read as the word '{w.lower()}'; add it to the lexicon if wrong",
+            f"'{shown}' is not a known acronym and will be read as the word '{shown.lower()}'; "
+            "add it to the lexicon if wrong",
         )
         return w.capitalize() + ("s" if suffix == "s" else "'s" if plural else "")
     ctx.warn(
-        "acronym", w, f"'{w}' is not a known acronym and will be spelled out as letters; add it to the lexicon if wrong"
+        "acronym",
+        w,
+        f"'{shown}' is not a known acronym and will be spelled out as letters; add it to the lexicon if wrong",
     )
     return _spell(w) + plural
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from platformdirs import user_config_dir
 
+from podkit import files
 from podkit.errors import InputError
 from podkit.text.speech.rules import Context, Rule
 
@@ -70,11 +71,11 @@ _LexiconLoader.yaml_implicit_resolvers = {}
 def load_lexicon(path: str | Path) -> dict[str, str]:
     """Read a YAML mapping of word -> how to say it (``Nguyen: win``)."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: lexicon file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    if not path.exists():
+        raise InputError(f"{path}: lexicon file not found")
+    try:  # read within the input limit: $PODKIT_LEXICON may name a FIFO or /dev/zero
+        raw = files.read_input(str(path)).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"{path}: cannot read lexicon: {exc}") from None
     try:
         data = yaml.load(raw, Loader=_LexiconLoader)  # a SafeLoader subclass: no Python objects
@@ -88,10 +89,12 @@ def load_lexicon(path: str | Path) -> dict[str, str]:
         raise InputError(f"{path}: lexicon must be a mapping of word: pronunciation")
     lexicon: dict[str, str] = {}
     for key, value in data.items():
-        if not isinstance(key, str) or not key.strip():
-            raise InputError(f"{path}: lexicon key {key!r} must be a non-empty word")
+        if not isinstance(key, str) or not key.strip():  # (never quoted: it may be an 8 MB !!binary)
+            kind = "blank" if isinstance(key, str) else f"a {type(key).__name__}"
+            raise InputError(f"{path}: lexicon keys must be words, and one is {kind}")
         if not isinstance(value, str) or not value.strip():
-            raise InputError(f"{path}: lexicon entry {key!r} needs a pronunciation text")
+            shown = key if len(key) <= 40 else key[:37] + "..."
+            raise InputError(f"{path}: lexicon entry {shown!r} needs a pronunciation text")
         lexicon[key.strip()] = value.strip()
     return lexicon
 

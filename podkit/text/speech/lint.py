@@ -20,6 +20,7 @@ def lint(text: str, lexicon: Mapping[str, str] | None = None) -> list[LintWarnin
         words = sentence.split()
         if len(words) > LONG_SENTENCE_WORDS:
             start = " ".join(words[:8])
+            start = start if len(start) <= 60 else start[:60] + "..."  # its words may be megabytes long
             warnings.append(
                 LintWarning(
                     "long-sentence",
