@@ -15,11 +15,11 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from podkit import files, script
+from podkit import files, formats, script, settings
 from podkit.errors import InputError, ScriptError
 from podkit.rendering import run
 from podkit.rendering.plan import Plan, plan
-from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, resolve
+from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, check_length, resolve
 from podkit.rendering.run import EventHandler, Result
 from podkit.rendering.workers import WarmWorkers
 from podkit.text import speech
@@ -111,6 +111,14 @@ def say(text: str, output: str | Path | None = None, asked: RenderSettings | Non
 def check(source: ScriptSource) -> list[SegmentReport]:
     """Per segment: where the spoken form differs from the written one, and what may read badly."""
     episode = source if isinstance(source, script.Episode) else load_script(source)
+    # what a render would refuse before any work, with the script's own rate and the default format
+    check_length(
+        episode,
+        episode.meta.words_per_minute,
+        formats.FORMATS[settings.DEFAULT_FORMAT],
+        settings.DEFAULT_SAMPLE_RATE_HZ,
+        None if isinstance(source, script.Episode) else Path(source),
+    )
     lexicon = speech.lexicon_with(episode.meta.pronounce)
     reports = []
     for segment in episode.segments:

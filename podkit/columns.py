@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from podkit import api, files, script, settings
+from podkit import api, files, publish, script, settings
 from podkit.errors import InputError, OutputExistsError, PodkitError
 from podkit.rendering.plan import Plan, plan
 from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, resolve
@@ -268,7 +269,9 @@ def demo(
     with files.keeping_backups([sample]):
         files.write_bytes(sample, text)
     write_script(resolved.episode, target)
-    return target, api.render_resolved(resolved, on_event=on_event, warm=warm)
+    with warnings.catch_warnings():  # a demo is not published: its RSS item's relative links are fine
+        warnings.simplefilter("ignore", publish.RelativeLinksWarning)
+        return target, api.render_resolved(resolved, on_event=on_event, warm=warm)
 
 
 def _check_sample(sample: Path, text: bytes, force: bool) -> None:

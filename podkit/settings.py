@@ -89,9 +89,15 @@ def _shown(value: object) -> str:
 
 
 def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidSettingError(f"{what} must be a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidSettingError(f"{what} must be a number")
+    return number
 
 
 def words_per_minute(value: object) -> int:
@@ -171,6 +177,29 @@ def total_silence(seconds: float) -> float:
         raise InvalidSettingError(
             f"the script asks for {shown_length(seconds)} of silence in all (pauses, paragraph and segment pauses); "
             f"podkit allows at most {shown_length(MAX_TOTAL_SILENCE_SECONDS)}"
+        )
+    return seconds
+
+
+#: Characters an estimate counts as one word: a script without spaces (Japanese, Chinese, one
+#: endless "word") still counts by its length, not as one word.
+CHARS_PER_WORD = 6
+
+
+def spoken_seconds(text_words: int, text_chars: int, words_per_minute: int) -> float:
+    """How long a text takes to say, estimated from its words or, when longer, its characters."""
+    return max(text_words, text_chars / CHARS_PER_WORD) * 60.0 / words_per_minute
+
+
+def segment_seconds_spoken(seconds: float, title: str) -> float:
+    """A segment's estimated spoken length, checked against :data:`MAX_SEGMENT_SECONDS`: a worker
+    holds one segment's audio in memory (about 0.7 MB a second), so one endless segment could
+    take gigabytes where the same words in several segments take a few hundred MB."""
+    if seconds > MAX_SEGMENT_SECONDS:
+        shown = title if len(title) <= 40 else title[:39] + "…"
+        raise InvalidSettingError(
+            f"segment {shown!r} would last about {shown_length(seconds)}; podkit speaks segments of at most "
+            f"{shown_length(MAX_SEGMENT_SECONDS)} (split it with a '## heading')"
         )
     return seconds
 

@@ -18,8 +18,8 @@ console script, as a user would) and checks what that user would see and find af
   process's own peak, its VmHWM) within the case's limit (1 GB unless the case says otherwise);
 
 plus each case's own checks (the decoded text of a cp1252 file, the chapters of a 300-segment MP3,
-the hand edits kept by a third ``--force``, ...).  Steps a case runs before the one it judges are
-checked for their exit status and for tracebacks only.
+the hand edits kept by a third ``--force``, ...).  Steps a case runs before or after the one it
+judges are checked for their exit status and for tracebacks only; a failed step ends the case.
 
 Each case gets its own folder, TMPDIR, HOME and render cache (``$PODKIT_CACHE_DIR``), so the
 user's files and cache are never touched.  Run as root, the children lose the capabilities that
@@ -238,6 +238,7 @@ class Result:
     seconds: float
     peak_mb: float
     peak_processes: int
+    largest_mb: float = 0.0  # the peak of the largest single process
     timed_out: bool = False
     over_memory: bool = False
     orphans: int = 0
@@ -502,6 +503,7 @@ class Ctx:
             stderr=err_path.read_bytes()[: 4 * MB].decode("utf-8", "replace"),
             seconds=seconds,
             peak_mb=peak / MB,
+            largest_mb=max(high_water.values(), default=0) / MB,
             peak_processes=peak_processes,
             timed_out=timed_out,
             over_memory=over_memory,
@@ -576,7 +578,7 @@ class Ctx:
         self.check(
             "memory",
             r.peak_mb <= self.case.memory_mb and not r.over_memory,
-            f"peak {r.peak_mb:.0f} MB > {self.case.memory_mb:.0f} MB",
+            f"peak {r.peak_mb:.0f} MB (largest process {r.largest_mb:.0f} MB) > {self.case.memory_mb:.0f} MB",
         )
         return r
 
@@ -806,6 +808,27 @@ case("draft --force twice keeps both hand edits", "overwrite", 0, cost=2)(lambda
 case("draft --force three times keeps every hand edit", "overwrite", 0, cost=3)(lambda c: _force_many(c, 3))
 
 
+@case("draft --force twelve times loses no hand edit", "overwrite", (0, 2), cost=8, timeout=60)
+def _force_twelve(c: Ctx) -> None:
+    """Past any limit on backups, a --force must refuse (exit 2) rather than drop the oldest hand edit."""
+    c.write("col.txt", COLUMN)
+    c.step(["draft", "col.txt"])
+    replaced: list[tuple[int, bytes]] = []
+    for i in range(1, 13):
+        edited = HAND.replace("hand-edited", f"hand-edited (version {i})").encode()
+        c.write("col.episode.md", edited)
+        if i < 12:
+            r = c.run(["draft", "col.txt", "--force"])
+            c.check(f"--force {i}", r.code in (0, 2), f"exit {r.code}: {r.first_error_line}")
+        else:
+            r = c.main(["draft", "col.txt", "--force"], may_change=("col.episode.md*",))
+        if r.code == OK:
+            replaced.append((i, edited))
+    kept = {p.read_bytes() for p in c.work.iterdir() if p.is_file()}
+    lost = [i for i, v in replaced if v not in kept]
+    c.check("every replaced hand edit kept", not lost, f"hand-edited version(s) {lost} lost")
+
+
 @case("episode --force keeps the hand-edited script", "overwrite", 0, cost=2)
 def _episode_force(c: Ctx) -> None:
     c.write("col.txt", COLUMN)
@@ -1026,7 +1049,9 @@ assert len(LONG_SENTENCE) >= 99_000
 NO_PUNCTUATION = " ".join(random.Random(3).choice(SENTENCE_WORDS) for _ in range(4000))[:20_000] + "."
 
 
-@case("a 100,000-character sentence", "bombs", 0, timeout=150, memory_mb=1536, cost=60)
+# 100,000 characters are about 100 minutes in one segment: rendered (bounded: the sentence is cut
+# at clauses before the engine) or refused before any work (podkit's segments are at most 30 min)
+@case("a 100,000-character sentence", "bombs", (0, 2), timeout=150, memory_mb=1536, cost=60)
 def _long_sentence(c: Ctx) -> None:
     c.write("long.episode.md", script_text(1, words=LONG_SENTENCE))
     r = c.main(["render", "long.episode.md", "-q"])
@@ -1047,7 +1072,7 @@ simple(
 simple(
     "check a 100,000-character sentence",
     "bombs",
-    0,
+    (0, 2),
     ["check", "long.episode.md"],
     {"long.episode.md": script_text(1, words=LONG_SENTENCE)},
     memory_mb=PLAN_MEMORY_MB,
@@ -1092,6 +1117,27 @@ simple(
     memory_mb=PLAN_MEMORY_MB,
     timeout=240,
     cost=35,
+)
+
+
+def _day_long(c: Ctx) -> None:
+    """A script of about 20 hours (1.1 MB), under podkit's limits on length and silence."""
+    segments = []
+    for i in range(100):
+        paragraphs = "\n\n".join(prose(95, 1000 * i + j) for j in range(20))
+        segments.append(f"## Part {i} {{#p{i}}}\n\n{paragraphs}\n")
+    c.write("day.episode.md", script_text(body="\n".join(segments)))
+
+
+simple(
+    "render --dry-run a 20-hour script",
+    "bombs",
+    0,
+    ["render", "--dry-run", "day.episode.md"],
+    _day_long,
+    memory_mb=PLAN_MEMORY_MB,
+    timeout=180,
+    cost=30,
 )
 simple(
     "render --dry-run an 8 MB script of one segment",
@@ -1917,16 +1963,14 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "\\n")
 
 
-def markdown(outcomes: list[Outcome], command: str) -> str:
+def markdown(outcomes: list[Outcome], command: str, seconds: float) -> str:
     line, by_class = totals(outcomes)
     lines = [
         "## Last run",
         "",
-        f"Command: `{command}`, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"`{command}`, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {seconds:.0f} s in all.",
         "",
-        f"Machine: `{' '.join(platform.uname())}`, {CPUS} cores, Python {platform.python_version()}"
-        + (f", podkit commit {_commit()}" if _commit() else "")
-        + ".",
+        f"Machine: {machine()}.",
         "",
         f"**{line}.**",
         "",
@@ -1944,16 +1988,30 @@ def markdown(outcomes: list[Outcome], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _commit() -> str:
+def machine() -> str:
+    """``uname -a``, the CPU, cores, memory, Python and podkit's commit (marked when podkit/ has edits)."""
+    facts = [f"`{' '.join(platform.uname()).strip()}`"]
+    with contextlib.suppress(OSError):
+        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "")
+        facts.append(f"{cpu}, {CPUS} cores" if cpu else f"{CPUS} cores")
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        kb = next((int(ln.split()[1]) for ln in meminfo if ln.startswith("MemTotal")), 0)
+        facts.append(f"{kb / 1024 / 1024:.1f} GiB RAM")
+    facts.append(f"Python {platform.python_version()}")
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        return out.stdout.strip()
-    return ""
+        git = ["git", "-C", str(ROOT)]
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run([*git, "status", "--porcelain", "podkit"], capture_output=True, text=True).stdout.strip()
+        if commit:
+            facts.append(f"podkit commit {commit}" + (" with uncommitted changes in podkit/" if dirty else ""))
+    return ", ".join(facts)
 
 
-def write_doc(outcomes: list[Outcome], command: str, doc: Path = DOC) -> None:
+def write_doc(outcomes: list[Outcome], command: str, seconds: float, doc: Path = DOC) -> None:
+    """Rewrite *doc* below :data:`MARKER` (the hand-written text above it is kept)."""
     kept = doc.read_text("utf-8").split(MARKER)[0].rstrip() + "\n\n" if doc.exists() else "# Reliability\n\n"
-    doc.write_text(kept + MARKER + "\n\n" + markdown(outcomes, command), "utf-8")
+    doc.write_text(kept + MARKER + "\n\n" + markdown(outcomes, command, seconds), "utf-8")
 
 
 def select(pattern: str | None) -> list[Case]:
@@ -1999,7 +2057,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + f)
     if args.markdown:
         command = "uv run python scripts/bench_safety.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-        write_doc(outcomes, command.strip(), args.doc)
+        write_doc(outcomes, command.strip(), time.monotonic() - start, args.doc)
         print(f"\nwrote {args.doc}")
     return 0 if all(o.held for o in outcomes) else 1
 

@@ -706,7 +706,17 @@ def test_cache_clear_during_a_cli_render(tmp_path: Path):
     cache = tmp_path / "cache"
     env = {k: v for k, v in os.environ.items() if k not in ("PODKIT_ENGINE", "PODKIT_DEBUG")}
     render = subprocess.Popen(
-        [*PODKIT, "render", "ep.episode.md", "-j", "2", "--cache-dir", str(cache)],
+        [
+            *PODKIT,
+            "render",
+            "ep.episode.md",
+            "-j",
+            "2",
+            "--cache-dir",
+            str(cache),
+            "--base-url",
+            "https://example.com/pod/",
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

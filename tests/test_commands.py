@@ -66,7 +66,7 @@ def test_check_shows_spoken_changes_and_lexicon(script_file: Path):
 
 def test_dry_run_then_cache_then_edit(script_file: Path, tmp_path: Path):
     cache = tmp_path / "cache"
-    args = ["--cache-dir", str(cache), "-o", str(tmp_path / "out.mp3")]
+    args = ["--cache-dir", str(cache), "-o", str(tmp_path / "out.mp3"), "--base-url", "https://example.com/pod/"]
     dry = runner.invoke(app, ["render", str(script_file), "--dry-run", *args])
     assert dry.exit_code == 0
     assert dry.output == "synthesise one\nsynthesise two\n2 to synthesise, 0 from the cache\n"
@@ -122,6 +122,8 @@ def test_watch_rerenders_on_save(script_file: Path, tmp_path: Path):
             str(out),
             "--cache-dir",
             str(tmp_path / "c"),
+            "--base-url",
+            "https://example.com/pod/",
             "--interval",
             "0.2",
         ],

@@ -122,3 +122,28 @@ def test_first_utterance_of_a_fresh_engine_honours_the_rate():
     fast = _alone(text, "en-us", 200)
     assert max(slow) == pytest.approx(min(slow), rel=0.02)
     assert min(slow) >= 1.7 * fast
+
+
+def test_a_full_disk_ends_the_utterance_with_an_error_not_a_hang():
+    """Trap 7: the driver writes the WAV in a ctypes callback, where a failed write is printed and
+    swallowed and the utterance never ends.  Here the disk is 'full' (a 2,000-byte file-size
+    limit): the utterance ends at once with an EngineError, and nothing is printed."""
+    code = textwrap.dedent(
+        """
+        import resource, signal, time
+        from podkit.audio.engine import Engine
+        from podkit.errors import EngineError
+        e = Engine()
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+        started = time.monotonic()
+        try:
+            e.synthesize("A sentence far too long for two thousand bytes of audio.", voice="en-us", words_per_minute=170)
+        except EngineError as exc:
+            print(f"{time.monotonic() - started:.1f}", exc)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    seconds, message = done.stdout.strip().split(" ", 1)
+    assert message.startswith("the speech engine could not write its audio:") and "File too large" in message
+    assert float(seconds) < 5 and done.stderr == "" and done.returncode == 0

@@ -320,26 +320,42 @@ def test_total_silence_is_bounded(here):
     )
 
 
+def _long_script(segments: int) -> str:
+    """*segments* of 2,000 words (25 min at 80 words a minute), in paragraphs of 100."""
+    paragraph = " ".join(["word"] * 100) + "."
+    body = "\n\n".join(f"## Part {i} {{#p{i}}}\n\n" + "\n\n".join([paragraph] * 20) for i in range(segments))
+    return f"---\nshow: S\ntitle: T\nrate: 80\n---\n\n{body}\n"
+
+
 def test_episode_length_is_bounded_and_wav_by_its_size(here):
-    words = " ".join(["word"] * 100) + "."
-    paragraphs = "\n\n".join([words] * 1200)  # 120,000 words at 80 a minute: 25 h
-    (here / "long.episode.md").write_text(
-        f"---\nshow: S\ntitle: T\nrate: 80\n---\n\n## All {{#all}}\n\n{paragraphs}\n", encoding="utf-8"
-    )
+    (here / "long.episode.md").write_text(_long_script(60), encoding="utf-8")  # 120,000 words: 25 h
     started = time.monotonic()
     assert fails(["render", "long.episode.md"], 2, here) == (
         "podkit: long.episode.md: the episode would last about 25.2 h (120,000 words at 80 words a minute, "
         "with pauses and music); podkit makes episodes of at most 24 h (split it into several)"
     )
     assert time.monotonic() - started < 10
-    (here / "long.episode.md").write_text(
-        f"---\nshow: S\ntitle: T\nrate: 80\n---\n\n## All {{#all}}\n\n{paragraphs[: len(paragraphs) * 3 // 5]}\n",
-        encoding="utf-8",
-    )
+    (here / "long.episode.md").write_text(_long_script(36), encoding="utf-8")
     assert fails(["render", "long.episode.md", "-o", "long.wav"], 2, here) == (
         "podkit: long.episode.md: the episode would last about 15.1 h and a WAV file at 44100 Hz holds at most "
         "13.3 h (its sizes are 32-bit); use .flac or split the episode"
     )
+
+
+def test_one_segment_is_bounded_too(here):
+    """A worker holds a segment's audio in memory: one endless segment (a 100,000-character
+    sentence, a script without headings, a language without spaces) is refused before any work."""
+    (here / "one.episode.md").write_text(
+        "---\nshow: S\ntitle: T\n---\n\n## All {#all}\n\n" + "word, " * 17_000 + "end.\n", encoding="utf-8"
+    )
+    assert fails(["render", "one.episode.md"], 2, here) == (
+        "podkit: one.episode.md:6: segment 'All' would last about 100 min; podkit speaks segments of at most "
+        "30 min (split it with a '## heading')"
+    )
+    (here / "one.episode.md").write_text(
+        "---\nshow: S\ntitle: T\n---\n\n## All {#all}\n\n" + "語" * 400_000 + "。\n", encoding="utf-8"
+    )
+    assert fails(["check", "one.episode.md"], 2, here).startswith("podkit: one.episode.md:6: segment 'All' would last")
 
 
 def test_an_episode_made_in_code_is_bounded_too(here):
@@ -371,7 +387,17 @@ def test_a_real_render_replaces_its_own_mp3_without_force(tmp_path):
     (tmp_path / "ep.episode.md").write_text(script_text(1, words="Hello again."), encoding="utf-8")
     env = {**os.environ, "PODKIT_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("PODKIT_ENGINE", None)
-    command = [*PODKIT, "render", "ep.episode.md", "--html", "-j", "1", "--quiet"]
+    command = [
+        *PODKIT,
+        "render",
+        "ep.episode.md",
+        "--html",
+        "-j",
+        "1",
+        "--quiet",
+        "--base-url",
+        "https://example.com/pod/",
+    ]
     first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     made = snapshot(tmp_path)

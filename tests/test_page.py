@@ -46,6 +46,9 @@ CUES = [
     Cue(6600, 8200, "And the main voice returns."),
     Cue(8200, 10000, "Goodbye <now> & thanks."),
 ]
+#: The cues that begin a paragraph of the script: the third chapter holds two paragraphs.
+PARAGRAPH_STARTS = frozenset({4})
+FEED = "https://example.com/pod/feed.xml"
 
 
 def _png() -> bytes:
@@ -106,6 +109,39 @@ def test_page_is_self_contained_and_escaped(tmp_path):
     cues = [a for t, a in parser.tags if t == "span" and "cue" in a.get("class", "").split()]
     assert [float(c["data-start"]) for c in cues] == [c.start_ms / 1000 for c in CUES]
     assert [c.get("title") for c in cues] == [None, None, None, "Quote", None, None]
+
+
+def test_page_keeps_paragraphs_and_links_the_download(tmp_path):
+    html = render_page(
+        _info(tmp_path),
+        CHAPTERS,
+        CUES,
+        audio_name="my episode.m4a",
+        audio_format="m4a",
+        audio_bytes=12_345_678,
+        paragraph_starts=PARAGRAPH_STARTS,
+    )
+    transcript = html[html.index('id="transcript"') :]
+    blocks = re.findall(r"<h3>(.*?)</h3>|<p>(.*?)</p>", transcript, re.S)
+    shape = [("h3", h) if h else ("p", len(re.findall(r'class="cue', p))) for h, p in blocks]
+    assert shape == [
+        ("h3", "Intro"),
+        ("p", 2),
+        ("h3", "Second thoughts"),
+        ("p", 1),
+        ("h3", "The third part"),
+        ("p", 1),  # the quote
+        ("p", 1),  # a new paragraph: the main voice returns
+        ("h3", "Goodbye"),
+        ("p", 1),
+    ]
+    parser = _Elements()
+    parser.feed(html)
+    (link,) = [a for t, a in parser.tags if t == "a"]
+    assert link == {"href": "my%20episode.m4a", "download": None}
+    assert '<a href="my%20episode.m4a" download>Download the episode</a> (M4A, 12.3 MB)' in html
+    assert "Subscribe" not in html and "rss+xml" not in html
+    assert '<meta name="generator" content="podkit">' in html
 
 
 # --------------------------------------------------------------------------- Chromium
@@ -258,7 +294,17 @@ def episode(tmp_path) -> Path:
         ],
         check=True,
     )
-    written = write_sidecars(audio, "mp3", _info(tmp_path), CHAPTERS, CUES, html=True)
+    written = write_sidecars(
+        audio,
+        "mp3",
+        _info(tmp_path),
+        CHAPTERS,
+        CUES,
+        html=True,
+        base_url="https://example.com/pod/",
+        paragraph_starts=PARAGRAPH_STARTS,
+        feed_url=FEED,
+    )
     page = audio.with_suffix(".html")
     assert page in written
     return page
@@ -348,6 +394,29 @@ def test_page_loads_clean_and_third_chapter_seeks(chromium, page_url):
     assert state["current"] == 2
     assert CHAPTERS[2].start_ms / 1000 - 0.05 <= state["time"] < CHAPTERS[3].start_ms / 1000
     assert chromium.errors() == []
+
+
+@pytest.mark.browser
+def test_paragraphs_show_apart_and_the_links_lead_to_the_audio_and_the_feed(chromium, page_url):
+    chromium.navigate(page_url)
+    seen = chromium.evaluate("""(() => {
+        const third = Array.from(document.querySelectorAll("#transcript p")).slice(2, 4);
+        const boxes = third.map(p => p.getBoundingClientRect());
+        const links = Array.from(document.querySelectorAll(".links a"));
+        return {texts: third.map(p => p.innerText),
+                apart: boxes[1].top - boxes[0].bottom,
+                player: document.getElementById("player").src,
+                download: links[0].href, downloads: links[0].hasAttribute("download"),
+                feed: links[1].href,
+                alternate: document.querySelector('link[rel="alternate"]').href,
+                shown: links.map(a => a.getBoundingClientRect().height > 0)};
+    })()""")
+    assert seen["texts"] == [f"Quote: {CUES[3].text}", CUES[4].text]
+    assert seen["apart"] > 4  # a paragraph's margin between them, in CSS pixels
+    assert seen["download"] == seen["player"] and seen["player"].endswith("/ep%201.mp3")
+    assert seen["downloads"] and seen["shown"] == [True, True]
+    assert seen["feed"] == seen["alternate"] == FEED
+    assert chromium.errors() == []  # the policy blocks nothing the page needs
 
 
 @pytest.mark.browser

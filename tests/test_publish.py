@@ -479,11 +479,15 @@ CUES = [
 ]
 
 
-def test_vtt_one_cue_per_sentence_with_voices():
-    cues = parse_vtt(to_vtt(CUES))
-    assert [(s, e) for s, e, _, _ in cues] == [(c.start_ms, c.end_ms) for c in CUES]
-    assert [sp for _, _, sp, _ in cues] == [None, None, "Quote", None]
-    assert [t for *_, t in cues] == [clean_tag(c.text) for c in CUES]
+def test_vtt_and_srt_print_the_same_captions_and_vtt_keeps_the_voices():
+    vtt, srt = parse_vtt(to_vtt(CUES)), parse_srt(to_srt(CUES))
+    assert [(s, e) for s, e, _, _ in vtt] == [(s, e) for s, e, _ in srt]
+    assert [t for *_, t in vtt] == [" ".join(lines) for *_, lines in srt]
+    for cue in CUES:  # each sentence's captions: its span, its text, its voice
+        inside = [c for c in vtt if cue.start_ms <= c[0] < cue.end_ms]
+        assert inside[0][0] == cue.start_ms and inside[-1][1] == cue.end_ms
+        assert " ".join(t for *_, t in inside) == clean_tag(cue.text)
+        assert {sp for _, _, sp, _ in inside} == {cue.speaker}
 
 
 def test_srt_lines_are_at_most_2_by_42_and_time_is_shared_by_characters():
@@ -509,8 +513,8 @@ words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé,.", min_size=1, max_size=
 def test_srt_split_properties(ws, start, span):
     text = " ".join(ws)
     cues = parse_srt(to_srt([Cue(start, start + span, text)]))
-    assert all(len(lines) <= 2 and all(len(x) <= 42 for x in lines) for *_, lines in cues)
-    assert "".join("".join(lines) for *_, lines in cues).replace(" ", "") == text.replace(" ", "")
+    assert all(len(lines) <= 2 and all(len(x) <= 42 or " " not in x for x in lines) for *_, lines in cues)
+    assert " ".join(" ".join(lines) for *_, lines in cues) == clean_tag(text)
     assert cues[0][0] == start and cues[-1][1] == start + span
     assert all(a[1] == b[0] for a, b in zip(cues, cues[1:], strict=False))
     assert all(s <= e for s, e, _ in cues)
@@ -582,13 +586,21 @@ def test_sidecars_written_beside_the_audio(audio, info, ffprobe):
     written = write_sidecars(path, "mp3", info, CHAPTERS, CUES, base_url="https://ex.org/pod/")
     names = sorted(p.name for p in written)
     assert names == sorted(
-        ["episode.vtt", "episode.srt", "episode.chapters.json", "episode.notes.md", "episode.rss-item.xml"]
+        [
+            "episode.vtt",
+            "episode.srt",
+            "episode.chapters.json",
+            "episode.notes.md",
+            "episode.rss-item.xml",
+            "episode.cover.png",
+        ]
     )
+    assert path.with_suffix(".cover.png").read_bytes() == info.cover.read_bytes()
     assert all(p.parent == path.parent and p.is_file() for p in written)
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".part")]
 
     jsonschema.validate(json.loads(path.with_suffix(".chapters.json").read_text()), CHAPTERS_SCHEMA)
-    assert len(parse_vtt(path.with_suffix(".vtt").read_text())) == len(CUES)
+    assert len(parse_vtt(path.with_suffix(".vtt").read_text())) == len(publish.caption_pieces(CUES)) > len(CUES)
     parse_srt(path.with_suffix(".srt").read_text())
 
     xml_text = path.with_suffix(".rss-item.xml").read_text()
@@ -605,6 +617,7 @@ def test_sidecars_written_beside_the_audio(audio, info, ffprobe):
     assert enc.get("type") == "audio/mpeg"
     duration = float(_probe(ffprobe, path)["format"]["duration"])
     assert int(item.findtext("itunes:duration", namespaces=NS)) == round(duration)
+    assert item.find("itunes:image", NS).attrib == {"href": "https://ex.org/pod/episode.cover.png"}
     chap = item.find("podcast:chapters", NS)
     assert chap.get("url") == "https://ex.org/pod/episode.chapters.json"
     assert chap.get("type") == "application/json+chapters"
@@ -632,11 +645,13 @@ def test_rss_item_escapes_and_stands_alone(info):
 
 def test_sidecars_with_page_and_relative_urls(audio, info):
     path = audio("opus")
-    written = write_sidecars(path, "opus", info, CHAPTERS, CUES, html=True)
+    with pytest.warns(publish.RelativeLinksWarning, match=r"links are relative \(episode\.opus\)"):
+        written = write_sidecars(path, "opus", info, CHAPTERS, CUES, html=True)
     assert path.with_suffix(".html") in written
     item = ET.fromstring(path.with_suffix(".rss-item.xml").read_text())
     assert item.find("enclosure").get("url") == "episode.opus"
     assert item.find("enclosure").get("type") == "audio/ogg"
+    assert item.find("itunes:image", NS).get("href") == "episode.cover.png"
 
 
 @pytest.mark.parametrize("fmt", ["m4a", "opus", "flac", "wav"])
@@ -651,7 +666,8 @@ def test_unreadable_audio_is_an_audio_error(fmt, tmp_path, info):
 
 def test_duration_without_marks_is_probed(audio, info):
     path = audio("flac")
-    write_sidecars(path, "flac", info, [], [])
+    with pytest.warns(publish.RelativeLinksWarning):
+        write_sidecars(path, "flac", info, [], [])
     item = ET.fromstring(path.with_suffix(".rss-item.xml").read_text())
     assert item.findtext("itunes:duration", namespaces=NS) == "12"
     assert item.find("enclosure").get("type") == "audio/flac"

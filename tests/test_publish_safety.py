@@ -200,7 +200,12 @@ def rendered(first_set, tmp_path, fake_engine, monkeypatch) -> Path:
 
 
 def _render(*more: str):
-    return runner.invoke(app, ["render", "ep.episode.md", "--html", "-q", "-j", "1", "--cache-dir", "../cache", *more])
+    """A render whose only output on stderr is an error (a base URL: no warning about relative links)."""
+    return runner.invoke(
+        app,
+        ["render", "ep.episode.md", "--html", "-q", "-j", "1", "--cache-dir", "../cache"]
+        + ["--base-url", "https://example.com/pod/", *more],
+    )
 
 
 def _in(folder: Path, fd: int) -> bool:
@@ -313,16 +318,18 @@ def test_disk_full_for_real_after_the_audio(tmp_path, fake_engine, tiny, monkeyp
     monkeypatch.chdir(tmp_path)
     Path("ep.episode.md").write_text(script_text(2))
     cache = str(tmp_path / "cache")
+    url = ["--base-url", "https://example.com/pod/"]  # stderr holds the error alone: no warning
     Path("big").mkdir()
     assert (
-        runner.invoke(app, ["render", "ep.episode.md", "-o", "big/ep.mp3", "-q", "--cache-dir", cache]).exit_code == 0
+        runner.invoke(app, ["render", "ep.episode.md", "-o", "big/ep.mp3", "-q", "--cache-dir", cache, *url]).exit_code
+        == 0
     )
     page = 4096
     pages = {p.name: -(-p.stat().st_size // page) for p in Path("big").iterdir()}
     audio_pages = pages["ep.mp3"]
 
     fresh = tiny((audio_pages + 2) * page)
-    r = runner.invoke(app, ["render", "ep.episode.md", "-o", f"{fresh.name}/ep.mp3", "-q", "--cache-dir", cache])
+    r = runner.invoke(app, ["render", "ep.episode.md", "-o", f"{fresh.name}/ep.mp3", "-q", "--cache-dir", cache, *url])
     assert r.exit_code == ExitStatus.ERROR
     assert re.fullmatch(rf"podkit: no space left on the device while writing {fresh.name}/ep\.\S+\n", r.stderr)
     assert list(fresh.iterdir()) == []
@@ -333,7 +340,7 @@ def test_disk_full_for_real_after_the_audio(tmp_path, fake_engine, tiny, monkeyp
         shutil.copyfile(Path("big") / name, full / name)
     before = snapshot(full)
     Path("ep.episode.md").write_text(script_text(2).replace("title: Test Episode", "title: Second Title"))
-    r = runner.invoke(app, ["render", "ep.episode.md", "-o", f"{full.name}/ep.mp3", "-q", "--cache-dir", cache])
+    r = runner.invoke(app, ["render", "ep.episode.md", "-o", f"{full.name}/ep.mp3", "-q", "--cache-dir", cache, *url])
     assert r.exit_code == ExitStatus.ERROR, r.stderr
     assert snapshot(full) == before
 

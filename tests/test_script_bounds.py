@@ -25,10 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podkit import script
-from podkit.errors import ScriptError
+from podkit.errors import InputError, ScriptError
 from podkit.script.body import MAX_SCRIPT_PARTS
+from podkit.script.drafting import draft
 from podkit.script.frontmatter import MAX_FRONT_MATTER_CHARS
 from podkit.settings import MAX_INPUT_BYTES
+from podkit.text.article import Article, Block
 from podkit.text.sentences import MAX_UTTERANCE_CHARS, split_sentences, utterances
 
 #: What the parser may take beyond the child's address space at start (imports done).
@@ -159,7 +161,9 @@ def check_parse(text: str) -> script.Episode | None:
     """Parse *text*: an episode, or a ScriptError naming a line of it, in one short line."""
     start = time.perf_counter()
     try:
-        return script.parse(text, path="t.episode.md")
+        episode = script.parse(text, path="t.episode.md")
+        assert script.parse(script.write(episode)) == episode  # and what parses can be written back
+        return episode
     except ScriptError as exc:
         assert exc.line is not None and 1 <= exc.line <= _lines_in(text), (str(exc)[:200], exc.line)
         message = str(exc)
@@ -223,16 +227,16 @@ _flow = st.recursive(
     ),
     max_leaves=12,
 )
-_SLOW_OK = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+_EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
-@_SLOW_OK
+@_EXAMPLES
 @given(_keys, st.one_of(_scalars, _flow))
 def property_any_front_matter_value(key: str, value: str) -> None:
     check_parse(_with_value(key, value))
 
 
-@_SLOW_OK
+@_EXAMPLES
 @given(st.lists(st.tuples(_keys, st.one_of(_scalars, _flow)), max_size=4), st.text(max_size=50))
 def property_any_front_matter(pairs: list[tuple[str, str]], noise: str) -> None:
     front = "\n".join(f"{k.partition('.')[0]}: {v}" for k, v in pairs)
@@ -247,18 +251,32 @@ _PIECES = [
 ]  # fmt: skip
 
 
-@_SLOW_OK
-@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=20)), max_size=40), st.booleans())
-def property_any_script_text(pieces: list[str], framed: bool) -> None:
-    body = " ".join(pieces).replace(" \n ", "\n")
+_piece = st.tuples(st.one_of(st.sampled_from(_PIECES), st.text(max_size=20)), st.sampled_from([" ", "", "\n", "\n\n"]))
+
+
+@_EXAMPLES
+@given(st.lists(_piece, max_size=40), st.booleans())
+def property_any_script_text(pieces: list[tuple[str, str]], framed: bool) -> None:
+    body = "".join(piece + sep for piece, sep in pieces)
     check_parse(_script("", "## A\n\n" + body) if framed else body)
 
 
-@_SLOW_OK
+@_EXAMPLES
 @given(st.text())
 def property_any_text(text: str) -> None:
     check_parse(text)
     check_parse(_script("", "## a\n" + text))
+
+
+def property_odd_frames() -> None:
+    """Byte order marks, line ends, NULs and nothing at all, around and inside the frame."""
+    ok = _script("")
+    for text in [
+        "", "\ufeff", "\ufeff\ufeff" + ok, "\ufeff" + ok, ok.replace("\n", "\r\n"), ok.replace("\n", "\r"),
+        "\x00" + ok, ok + "\x00", ok.replace("---", "\ufeff---"), "---", "---\n---", "---\n...\n## a\nb",
+        ok.replace("\n", "\u2028"), ok.replace("\n", "\x85"), "\ud800" + ok, ok + "\udfff", "---\n" * 100_000,
+    ]:  # fmt: skip
+        check_parse(text)
 
 
 def property_long_inputs_parse_in_linear_time() -> None:
@@ -300,6 +318,7 @@ def property_a_front_matter_as_long_as_allowed() -> None:
 PROPERTIES = [
     property_every_key_with_every_hostile_value,
     property_alias_bombs_are_refused_at_their_line,
+    property_odd_frames,
     property_any_front_matter_value,
     property_any_front_matter,
     property_any_script_text,
@@ -428,3 +447,13 @@ def test_check_of_8_mb_sentence_stays_under_500_mb(tmp_path):
     code, peak, stderr = _peak_of([*PODKIT, "check", str(path)], tmp_path)
     assert code == 0, stderr
     assert peak < PEAK_MEMORY_BYTES, f"{peak / 2**20:.0f} MB"
+
+
+def test_draft_refuses_a_column_that_makes_more_parts_than_a_script_may_hold():
+    """``draft`` writes no script the parser would refuse: 150,000 one-line paragraphs are
+    300,000 parts."""
+    blocks = tuple(Block("paragraph", f"Line number {i} is here.") for i in range(MAX_SCRIPT_PARTS * 3 // 4))
+    with pytest.raises(InputError, match=f"more than {MAX_SCRIPT_PARTS:,} parts"):
+        draft(Article("T", None, None, None, blocks))
+    fits = draft(Article("T", None, None, None, blocks[:1000]))
+    assert script.parse(script.write(fits)) == fits

@@ -8,6 +8,7 @@ Callers import the module they need, which keeps each process's start-up light
 * :mod:`podkit.audio.true_peak`: oversampled true peak and the look-ahead limiter;
 * :mod:`podkit.audio.mixing`: ``Clip``, PCM helpers, speech joined with pauses, music beds and stings;
 * :mod:`podkit.audio.encode`: MP3 by LAME, the other formats through ffmpeg;
+* :mod:`podkit.audio.decoded`: an encoded file decoded again: its true peak per span and its bitrate;
 * :mod:`podkit.audio.ffmpeg`: finding and running the ffmpeg binary;
 * :mod:`podkit.audio.mp3`: facts about MP3 frames (pure Python).
 """

@@ -194,13 +194,17 @@ def _encode_args(
     if metadata:  # tags and chapters from the second input, audio from the first
         args += ["-f", "ffmetadata", "-i", metadata]
         args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-    rates = output_format.sample_rates_hz
-    if rates and sample_rate_hz not in rates:  # Opus encodes only its own rates: the highest keeps most
-        sample_rate_hz = max(rates)
-    args += ["-ar", str(sample_rate_hz), "-ac", "1", *output_format.ffmpeg_codec]
+    args += ["-ar", str(encoded_rate_hz(output_format, sample_rate_hz)), "-ac", "1", *output_format.ffmpeg_codec]
     if output_format.lossy:
         args += ["-b:a", bitrate]
     return [*args, "-f", output_format.ffmpeg_container, file_argument(out)]
+
+
+def encoded_rate_hz(output_format: OutputFormat, sample_rate_hz: int) -> int:
+    """The sample rate *output_format* is encoded at when *sample_rate_hz* is asked: Opus encodes
+    only its own rates, and of those the highest keeps most."""
+    rates = output_format.sample_rates_hz
+    return max(rates) if rates and sample_rate_hz not in rates else sample_rate_hz
 
 
 def _start_ffmpeg(args: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:

@@ -24,6 +24,9 @@ every one):
    is read with its real header (22050 Hz mono 16-bit on eSpeak).
 6. Forking a process that has used pyttsx3 hangs the child: parallel rendering
    uses spawned workers (see :mod:`podkit.rendering.workers`).
+7. A failed WAV write (a full disk) raises inside a ctypes callback, where it is
+   printed and swallowed, and the utterance never ends: an unraisable-exception
+   hook catches it and ends the utterance with an :class:`EngineError`.
 
 pyttsx3 and eSpeak NG are loaded by the first call that needs them (a voice
 check, the voice list, a synthesis), not on import: pyttsx3 can only be imported
@@ -390,10 +393,26 @@ class Engine:
         # eSpeak calls back from its own thread; the utterance is complete only
         # when the driver says so, which can be after Synchronize returns
         self._engine.connect("finished-utterance", self._on_finished)
+        # trap 7: the driver writes the WAV from a ctypes callback, where an exception (a full
+        # disk: "[Errno 28] No space left") is printed as a traceback and swallowed, and the
+        # utterance then never finishes: the failure is caught here and ends the utterance
+        self._failure: BaseException | None = None
+        self._unraisable = sys.unraisablehook
+        sys.unraisablehook = self._on_unraisable
         # trap 4 at start-up: the first utterance of a new engine sometimes keeps the
         # driver's initial rate (200) whatever was set; one short utterance settles it
         self.synthesize("Ready.", voice=DEFAULT_VOICE, words_per_minute=DEFAULT_WORDS_PER_MINUTE)
         _settings.clear()  # and the next utterance sets its voice and rate again
+
+    def _on_unraisable(self, unraisable: Any) -> None:
+        if unraisable.exc_value is not None and isinstance(unraisable.exc_value, OSError | RuntimeError):
+            self._failure = unraisable.exc_value
+            self._finished.set()
+            driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
+            if driver is not None and hasattr(driver, "endLoop"):
+                driver.endLoop()  # else runAndWait loops for ever, waiting for the end of the file
+            return
+        self._unraisable(unraisable)
 
     def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
         if completed:  # the driver also reports stops as unfinished utterances
@@ -432,6 +451,7 @@ class Engine:
                     _settings["now"] = (voice, words_per_minute)
                 _wait_idle()  # ... eSpeak has drained before the text is queued
                 self._finished.clear()
+                self._failure = None
                 eng.save_to_file(text, str(out))  # trap 2: one file per runAndWait
                 eng.runAndWait()
                 # trap 1: runAndWait returns before eSpeak has finished: wait for the
@@ -439,6 +459,8 @@ class Engine:
                 # polls every 20 ms: it made a five-second sentence take 25 ms, not 5.)
                 if not self._finished.wait(timeout=60 + len(text) / 10):
                     raise EngineError("the speech engine did not finish an utterance")
+                if self._failure is not None:
+                    raise EngineError(f"the speech engine could not write its audio: {self._failure}")
         except EngineError:
             raise
         except Exception as exc:

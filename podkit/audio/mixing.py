@@ -9,18 +9,25 @@ Design rules, each measured:
   shipped by imageio-ffmpeg first (:mod:`podkit.audio.ffmpeg`).
 * Resampling is band-limited (soxr), and :func:`resampled_length` predicts its
   length exactly, so chapter times are known without resampling.
+* pydub looks for an ``ffmpeg`` on the PATH when it is imported and warns when there is
+  none, as on a fresh machine: podkit never lets it run one (WAV only, above), so exactly
+  that warning is silenced, around the import alone.
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soxr
-from pydub import AudioSegment
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Couldn't find ffmpeg or avconv", RuntimeWarning, r"pydub\.utils")
+    from pydub import AudioSegment
 
 from podkit.audio.ffmpeg import file_argument, run_ffmpeg
 from podkit.errors import InputError

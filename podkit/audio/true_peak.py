@@ -62,6 +62,33 @@ def limit_true_peak(samples: np.ndarray, sample_rate_hz: int, ceiling_dbtp: floa
     return limit(peaks, sample_rate_hz, 1.0, ceiling, RELEASES_DB_PER_S[0], output_dtype(samples)).samples
 
 
+def peak_between(x: np.ndarray, lo: int, hi: int, floor: float = 0.0) -> float:
+    """The true peak (linear) of *x* over the samples ``lo .. hi-1`` and the intervals that start there.
+
+    For a signal read in blocks (:mod:`podkit.audio.decoded`): *x* holds the block with
+    ``CONTEXT`` samples of context either side where it has them (zeros are assumed beyond
+    its ends), so the peaks between ``lo`` and ``hi`` are those of the whole signal.  Only
+    intervals next to a sample within ``_SCAN_MARGIN_DB`` of the higher of the block's sample
+    peak and *floor* are interpolated: the result is exact from *floor* up, and under it no
+    more than tells it is under (at least the sample peak).
+    """
+    if hi <= lo:
+        return 0.0
+    mag = np.abs(x[lo : min(hi + 1, len(x))])  # with the sample after: interval hi-1 ends on it
+    sample_peak = float(mag[: hi - lo].max())
+    if sample_peak == 0.0:
+        return 0.0
+    loud = mag >= max(sample_peak, floor) * db_to_gain(-_SCAN_MARGIN_DB)
+    near = loud[: hi - lo].copy()
+    near[: len(loud) - 1] |= loud[1:]
+    starts = np.flatnonzero(near) + lo
+    return max(sample_peak, float(_interval_peaks(x, starts).max(initial=0.0)))
+
+
+#: Samples of context :func:`peak_between` needs either side of a block.
+CONTEXT = _HALF_TAPS
+
+
 @lru_cache(maxsize=2)
 def _phases(dtype: np.dtype) -> np.ndarray:
     """Kaiser-windowed sinc taps for the points between two samples, (2*HALF, OVERSAMPLE-1).

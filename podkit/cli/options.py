@@ -87,10 +87,21 @@ LoudnessOpt = Annotated[
         help="Integrated loudness target: " + ", ".join(f"{t:g}" for t in settings.LOUDNESS_TARGETS_LUFS) + " or off.",
     ),
 ]
-Id3Opt = Annotated[bool, typer.Option("--id3v2.3", help="Write ID3v2.3 tags for old players (default ID3v2.4).")]
+Id3Opt = Annotated[
+    bool,
+    typer.Option(
+        "--id3v2.3",
+        help="Write ID3v2.3 tags for old players (default ID3v2.4; v2.3 anyway when a chapter title is over 51 characters, which Apple drops from v2.4).",
+    ),
+]
 BaseUrlOpt = Annotated[
     str | None,
-    typer.Option("--base-url", help="URL where the audio will be published (makes the RSS item's links absolute)."),
+    typer.Option(
+        "--base-url",
+        help="URL of the folder the files will be published in, e.g. https://example.com/pod/: the RSS item "
+        "then links to https://example.com/pod/NAME.mp3 and its other files.  Without it its links are "
+        "relative (NAME.mp3), which podcast apps reject, and podkit warns.",
+    ),
 ]
 HtmlOpt = Annotated[bool, typer.Option("--html/--no-html", help="Also write a standalone episode web page.")]
 JobsOpt = Annotated[

@@ -4,16 +4,26 @@ Everything a podcast host or player needs besides the audio itself comes from
 here: container tags (ID3, MP4, Vorbis comments) with chapter marks
 (:mod:`~podkit.publish.tags`), transcripts (:mod:`~podkit.publish.captions`),
 Podcasting 2.0 JSON chapters, show notes and an RSS ``<item>``
-(:mod:`~podkit.publish.feed`), a standalone episode page
-(:mod:`~podkit.publish.page`), all made by :mod:`~podkit.publish.sidecars` and
-written with the audio as one set by :mod:`~podkit.publish.outputs`.
+(:mod:`~podkit.publish.feed`), a copy of the cover for the item's ``itunes:image``,
+a standalone episode page (:mod:`~podkit.publish.page`), all made by
+:mod:`~podkit.publish.sidecars` and written with the audio as one set by
+:mod:`~podkit.publish.outputs`.
 The episode's facts and marks they share live in :mod:`~podkit.publish.model`.
 """
 
 from __future__ import annotations
 
-from podkit.publish.captions import SRT_LINE, SRT_LINES, split_cue, to_srt, to_vtt
-from podkit.publish.cover import read_cover, validate_cover
+from podkit.publish.captions import (
+    CAPTION_LINE,
+    CAPTION_LINES,
+    CAPTION_MS,
+    Caption,
+    caption_pieces,
+    split_cue,
+    to_srt,
+    to_vtt,
+)
+from podkit.publish.cover import cover_suffix, read_cover, validate_cover
 from podkit.publish.feed import (
     CHAPTERS_MIME,
     NS_ITUNES,
@@ -28,24 +38,31 @@ from podkit.publish.feed import (
 from podkit.publish.model import Chapter, Cue, EpisodeInfo, clean_tag, stamp
 from podkit.publish.outputs import OutputSet
 from podkit.publish.page import render_page
-from podkit.publish.sidecars import sidecar_paths, sidecar_texts, write_sidecars
-from podkit.publish.tags import GENRE, ffmetadata, tag_audio
+from podkit.publish.sidecars import RelativeLinksWarning, sidecar_files, sidecar_paths, write_sidecars
+from podkit.publish.tags import GENRE, ID3V24_CHAPTER_TITLE_MAX, ffmetadata, id3v23_needed, tag_audio
 
 __all__ = [
+    "CAPTION_LINE",
+    "CAPTION_LINES",
+    "CAPTION_MS",
     "CHAPTERS_MIME",
     "GENRE",
+    "ID3V24_CHAPTER_TITLE_MAX",
     "NS_ITUNES",
     "NS_PODCAST",
-    "SRT_LINE",
-    "SRT_LINES",
+    "Caption",
     "Chapter",
     "Cue",
     "EpisodeInfo",
     "OutputSet",
+    "RelativeLinksWarning",
     "audio_duration_ms",
+    "caption_pieces",
     "chapters_json",
     "clean_tag",
+    "cover_suffix",
     "ffmetadata",
+    "id3v23_needed",
     "mime_type",
     "pub_date",
     "read_cover",
@@ -53,7 +70,7 @@ __all__ = [
     "rss_item",
     "show_notes",
     "sidecar_paths",
-    "sidecar_texts",
+    "sidecar_files",
     "split_cue",
     "stamp",
     "tag_audio",

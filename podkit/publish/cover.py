@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from podkit import settings
+from podkit import files, settings
 from podkit.errors import InputError
 from podkit.files import describe_os_error
 
@@ -28,6 +28,18 @@ _JPEG = b"\xff\xd8\xff"
 def validate_cover(path: Path) -> str:
     """The cover's MIME type, after every check (see the module)."""
     return read_cover(path)[0]
+
+
+def cover_suffix(path: Path) -> str:
+    """The file name ending of a copy of the cover: ``.png`` or ``.jpg``, by its first bytes
+    (the feed's ``itunes:image`` must name a file that ends so; see
+    :mod:`podkit.publish.sidecars`).  A cheap look: :func:`validate_cover` judges the whole."""
+    head = files.head(path, len(_PNG)) or b""
+    if head.startswith(_PNG):
+        return ".png"
+    if head.startswith(_JPEG):
+        return ".jpg"
+    raise InputError(f"cover {path} is not a PNG or JPEG image")
 
 
 def read_cover(path: Path) -> tuple[str, bytes]:

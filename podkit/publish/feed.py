@@ -95,8 +95,13 @@ def rss_item(
     vtt_url: str | None = None,
     srt_url: str | None = None,
     page_url: str | None = None,
+    image_url: str | None = None,
 ) -> str:
-    """One RSS ``<item>`` that declares its own namespaces, so it parses standalone."""
+    """One RSS ``<item>`` that declares its own namespaces, so it parses standalone.
+
+    *image_url* is the episode's cover (``<itunes:image href>``: Apple wants an absolute URL
+    to a JPEG or PNG file, which :mod:`podkit.publish.sidecars` writes beside the audio).
+    """
     item = ET.Element("item", {"xmlns:itunes": NS_ITUNES, "xmlns:podcast": NS_PODCAST})
 
     def sub(tag: str, text: str | None = None, **attrs: str) -> None:
@@ -115,6 +120,8 @@ def rss_item(
     if info.author and clean_tag(info.author):
         sub("itunes:author", clean_tag(info.author))
     sub("itunes:episodeType", "full")
+    if image_url:
+        sub("itunes:image", href=image_url)
     language = clean_tag(info.language) or "en"
     if chapters_url:
         sub("podcast:chapters", url=chapters_url, type=CHAPTERS_MIME)

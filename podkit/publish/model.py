@@ -25,7 +25,8 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption: a sentence and when it is spoken."""
+    """A sentence (one utterance) and when it is spoken: a span of the page's transcript, cut
+    into captions of at most two lines by :func:`podkit.publish.captions.split_cue`."""
 
     start_ms: int
     end_ms: int

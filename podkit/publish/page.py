@@ -1,19 +1,23 @@
-"""The standalone episode page: player, chapter list and a following transcript.
+"""The standalone episode page: player, download link, chapter list and a following transcript.
 
 One self-contained HTML file beside the audio: no external resource at all (the
 cover is inlined as a data URI; a Content-Security-Policy forbids anything
-else), so it works offline, from a USB stick or a plain static host.
+else), so it works offline, from a USB stick or a plain static host.  The
+transcript keeps the script's paragraphs, each a run of sentences that light up
+as they are spoken; links (the audio to download, a feed to subscribe to) are
+plain links, which the policy does not restrict.
 """
 
 from __future__ import annotations
 
 import base64
 import bisect
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 from string import Template
 from urllib.parse import quote
 
+from podkit.formats import FORMATS, PAGE_GENERATOR
 from podkit.publish.cover import read_cover
 from podkit.publish.model import Chapter, Cue, EpisodeInfo, clean_tag, stamp
 
@@ -83,7 +87,9 @@ _PAGE = Template("""<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="$csp">
+$generator
 <title>$title – $show</title>
+$feed_link
 <style>
   body { font: 1.05rem/1.55 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto;
          padding: 0 1rem; color: #1d1d1f; background: #fff; }
@@ -92,7 +98,9 @@ _PAGE = Template("""<!DOCTYPE html>
   .show { margin: 0; color: #555; }
   h1 { margin: .2rem 0; font-size: 1.6rem; line-height: 1.2; }
   .byline, .credit { color: #555; margin: 0; }
-  audio { width: 100%; margin: 1.2rem 0; }
+  audio { width: 100%; margin: 1.2rem 0 .4rem; }
+  .links { margin: 0 0 1.2rem; color: #555; }
+  .links a { margin-right: 1rem; }
   #chapters { padding-left: 0; list-style: none; }
   .chapter { font: inherit; width: 100%; text-align: left; padding: .3rem .5rem;
              border: 0; border-radius: .3rem; background: none; cursor: pointer; }
@@ -100,6 +108,7 @@ _PAGE = Template("""<!DOCTYPE html>
   .chapter.active { background: #dde6ff; font-weight: 600; }
   .time { font-variant-numeric: tabular-nums; color: #555; margin-right: .6rem; }
   #transcript h3 { font-size: 1.05rem; margin: 1.4rem 0 .3rem; }
+  #transcript p { margin: 0 0 .8rem; }
   .cue { cursor: pointer; border-radius: .2rem; }
   .cue:hover { background: #f2f2f7; }
   .cue.voice { font-style: italic; }
@@ -107,7 +116,8 @@ _PAGE = Template("""<!DOCTYPE html>
   .cue.active { background: #fff2a8; }
   @media (prefers-color-scheme: dark) {
     body { color: #eee; background: #161618; }
-    .show, .byline, .credit, .time, .speaker { color: #aaa; }
+    .show, .byline, .credit, .time, .speaker, .links { color: #aaa; }
+    a { color: #9bf; }
     .chapter { color: inherit; }
     .chapter:hover, .chapter:focus-visible, .cue:hover { background: #2a2a35; }
     .chapter.active { background: #333c66; }
@@ -123,6 +133,7 @@ $cover<div>
 $byline</div>
 </header>
 <audio id="player" controls preload="metadata" src="$audio"></audio>
+$links
 $description
 $chapters
 $transcript
@@ -161,27 +172,73 @@ def _cue_html(cue: Cue, label: bool) -> str:
     )
 
 
-def _transcript(chapters: Sequence[Chapter], cues: Sequence[Cue]) -> str:
-    """Cues as running text, one block per chapter (cues fall where they start)."""
+def _transcript(chapters: Sequence[Chapter], cues: Sequence[Cue], paragraph_starts: Collection[int]) -> str:
+    """Cues as running text, one block per chapter (cues fall where they start), one
+    ``<p>`` per paragraph of the script: a new one at each index of *paragraph_starts*
+    (into *cues*) and at each chapter.  A speaker is named where their words begin, and
+    again at the start of a paragraph."""
     starts = [ch.start_ms for ch in chapters]
-    groups: dict[int, list[Cue]] = {}
-    for cue in cues:
-        if clean_tag(cue.text):
-            groups.setdefault(bisect.bisect_right(starts, cue.start_ms) - 1, []).append(cue)
+    paragraph_starts = frozenset(paragraph_starts)
+    groups: dict[int, list[list[Cue]]] = {}
+    new_paragraph = True
+    for index, cue in enumerate(cues):
+        new_paragraph = new_paragraph or index in paragraph_starts
+        if not clean_tag(cue.text):
+            continue
+        paragraphs = groups.setdefault(bisect.bisect_right(starts, cue.start_ms) - 1, [])
+        if new_paragraph or not paragraphs:
+            paragraphs.append([])
+        paragraphs[-1].append(cue)
+        new_paragraph = False
     out = []
     for index in sorted(groups):
         if index >= 0:
             out.append(f"<h3>{escape(clean_tag(chapters[index].title))}</h3>")
-        spans, prev = [], None
-        for cue in groups[index]:
-            spans.append(_cue_html(cue, label=bool(cue.speaker) and cue.speaker != prev))
-            prev = cue.speaker
-        out.append("<p>" + "\n".join(spans) + "</p>")
+        for paragraph in groups[index]:
+            spans, prev = [], None
+            for cue in paragraph:
+                spans.append(_cue_html(cue, label=bool(cue.speaker) and cue.speaker != prev))
+                prev = cue.speaker
+            out.append("<p>" + "\n".join(spans) + "</p>")
     return "\n".join(out)
 
 
-def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[Cue], *, audio_name: str) -> str:
+def _size(length: int) -> str:
+    """A file size for people: 870 kB, 12.3 MB."""
+    return f"{length / 1e6:.1f} MB" if length >= 1e6 else f"{max(1, round(length / 1e3))} kB"
+
+
+def _links(audio_name: str, audio_format: str | None, audio_bytes: int | None, feed_url: str | None) -> str:
+    """The download link (with the format and size when known) and the feed's, if any."""
+    facts = [FORMATS[audio_format].extension[1:].upper()] if audio_format in FORMATS else []
+    if audio_bytes is not None:
+        facts.append(_size(audio_bytes))
+    download = f'<a href="{escape(quote(audio_name))}" download>Download the episode</a>'
+    if facts:
+        download += f" ({', '.join(facts)})"
+    links = [download]
+    if feed_url:
+        links.append(f'<a href="{escape(feed_url)}" type="application/rss+xml">Subscribe (RSS feed)</a>')
+    return f'<p class="links">{" ".join(links)}</p>'
+
+
+def render_page(
+    info: EpisodeInfo,
+    chapters: Sequence[Chapter],
+    cues: Sequence[Cue],
+    *,
+    audio_name: str,
+    audio_format: str | None = None,
+    audio_bytes: int | None = None,
+    paragraph_starts: Collection[int] = (),
+    feed_url: str | None = None,
+) -> str:
     """The episode page as HTML text; *audio_name* is relative to the page.
+
+    *audio_format* (a format name) and *audio_bytes* label the download link;
+    *paragraph_starts* are the indices of the *cues* that begin a paragraph of the
+    script (without them a chapter's transcript is one paragraph); *feed_url*, the show's
+    feed, gets a subscribe link (and a ``<link rel="alternate">`` that feed readers find).
 
     The audio element gets no MIME type: browsers sniff the file, while a type
     like audio/x-m4a would make some of them skip a file they can play.
@@ -204,17 +261,28 @@ def render_page(info: EpisodeInfo, chapters: Sequence[Chapter], cues: Sequence[C
     )
     description = clean_tag(info.description or "")
     credit = clean_tag(info.credit or "")
+    show = escape(clean_tag(info.show))
+    feed_link = (
+        f'<link rel="alternate" type="application/rss+xml" title="{show}" href="{escape(feed_url)}">'
+        if feed_url
+        else ""
+    )
     return _PAGE.substitute(
         lang=escape(clean_tag(info.language) or "en"),
         csp=_CSP,
+        generator=PAGE_GENERATOR,
+        feed_link=feed_link,
         title=escape(clean_tag(info.title)),
-        show=escape(clean_tag(info.show)),
+        show=show,
         cover=cover,
         byline=f'<p class="byline">{" · ".join(byline)}</p>\n' if byline else "",
         audio=escape(quote(audio_name)),
+        links=_links(audio_name, audio_format, audio_bytes, feed_url),
         description=f'<p class="description">{escape(description)}</p>' if description else "",
         chapters=_landmark("nav", "chapters", "Chapters", "ol", chapter_items),
-        transcript=_landmark("section", "transcript", "Transcript", "div", _transcript(chapters, cues)),
+        transcript=_landmark(
+            "section", "transcript", "Transcript", "div", _transcript(chapters, cues, paragraph_starts)
+        ),
         credit=f'<p class="credit">{escape(credit)}</p>' if credit else "",
         script=_SCRIPT,
     )

@@ -71,6 +71,20 @@ def ffmetadata(info: EpisodeInfo, chapters: Sequence[Chapter]) -> str:
 # --------------------------------------------------------------------------- ID3 (MP3, WAV)
 
 
+#: The longest chapter title an ID3v2.4 tag is trusted with: Apple Podcasts has been seen to
+#: drop v2.4 chapter titles over 51 characters, and reads those of v2.3 whole.  A longer title
+#: makes a render write ID3v2.3 (:func:`id3v23_needed`), which every player reads: v2.4 only
+#: adds UTF-8 text (v2.3 stores the same characters as UTF-16) and a full date frame (TDRC; v2.3
+#: has TYER, the year, and podkit's date is in the feed besides).
+ID3V24_CHAPTER_TITLE_MAX = 51
+
+
+def id3v23_needed(titles: Sequence[str]) -> bool:
+    """Whether chapters of these *titles* must be written as ID3v2.3 (see
+    :data:`ID3V24_CHAPTER_TITLE_MAX`): a title is measured as it is written, cleaned."""
+    return any(len(clean_tag(title)) > ID3V24_CHAPTER_TITLE_MAX for title in titles)
+
+
 #: Entries one CTOC frame can list: its child count is a single byte (ID3v2 chapter frame addendum 1.0).
 CTOC_MAX_CHILDREN = 255
 _TOC_ID = re.compile(r"toc\d*")  # the element ids of the tables of contents

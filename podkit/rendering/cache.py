@@ -278,12 +278,14 @@ class Cache:
 
     # ----------------------------------------------------------------------------- housekeeping
 
-    def sweep(self, *, now: float | None = None) -> list[Path]:
+    def sweep(self, *, now: float | None = None, own: bool = False) -> list[Path]:
         """Remove the temporary files of writers that died (their PID no longer runs) or
-        that are older than :data:`STALE_TEMPORARY_SECONDS`; returns what was removed."""
+        that are older than :data:`STALE_TEMPORARY_SECONDS`; with *own*, this process's too
+        (a render interrupted in the middle of a write); returns what was removed."""
         removed = []
+        mine = f"{os.getpid()}."
         for path in self._temporaries():
-            if _stale(path, time.time() if now is None else now):
+            if (own and path.name.startswith(mine)) or _stale(path, time.time() if now is None else now):
                 with contextlib.suppress(OSError):
                     path.unlink()
                     removed.append(path)

@@ -17,7 +17,7 @@ from podkit import settings
 from podkit.rendering.cache import Entry, key_of
 
 #: Bump when the processing changes what a cached segment sounds like.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 #: A segment's MP3 frames are encoded in pieces of about this length, cut in the
 #: silences between sentences and encoded on every core at once: a one-segment
 #: edit then uses both cores.  (Each cut adds up to 50 ms to a pause.)
@@ -169,7 +169,8 @@ def mp3_key(pcm_key: str, bitrate: str, sample_rate_hz: int) -> str:
             "pcm": pcm_key,
             "bitrate": bitrate,
             "rate": sample_rate_hz,
-            "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s-2",
+            # -3: the frames are decoded and checked, and encoded again lower if over the true peak
+            "enc": f"lameenc-q7+soxr-hq+pieces-{MP3_PIECE_SECONDS:g}s-3",
         }
     )
 

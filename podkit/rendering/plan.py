@@ -32,7 +32,7 @@ from podkit.rendering.jobs import (
 from podkit.rendering.resolve import ResolvedEpisode
 from podkit.text import speech
 from podkit.text.markdown import plain_text
-from podkit.text.sentences import split_sentences
+from podkit.text.sentences import utterances
 
 #: Silence at the start of every segment, so chapters begin just before speech.
 LEAD_SECONDS = 0.2
@@ -170,7 +170,7 @@ def _units(resolved: ResolvedEpisode, segment: script.Segment) -> list[Unit]:
                 continue
             voice = resolved.voice_for(item.voice)
             speaker = None if item.voice is None else item.voice.capitalize()
-            for sentence in split_sentences(plain_text(item.text)):
+            for sentence in utterances(plain_text(item.text)):
                 spoken = speech.normalize(sentence, resolved.lexicon).strip()
                 if re.search(r"\w", spoken):
                     units.append(Unit(spoken, sentence, voice, resolved.words_per_minute, speaker))

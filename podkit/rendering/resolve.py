@@ -43,6 +43,8 @@ class RenderSettings:
     bitrate: str = settings.DEFAULT_BITRATE
     sample_rate_hz: int = settings.DEFAULT_SAMPLE_RATE_HZ
     loudness: float | str | None = settings.DEFAULT_LOUDNESS_LUFS  # "off" or None: not normalised
+    #: ID3v2.3 rather than v2.4; without, v2.3 all the same when a chapter title is too long
+    #: for v2.4 in Apple's player (publish.id3v23_needed).
     id3v23: bool = False
     base_url: str | None = None
     html: bool = False
@@ -102,7 +104,7 @@ class ResolvedEpisode:
         """Every file the render writes: the audio, then its sidecars."""
         if not self.sidecars:
             return (self.output,)
-        return (self.output, *publish.sidecar_paths(self.output, html=self.html))
+        return (self.output, *publish.sidecar_paths(self.output, html=self.html, cover=self.info.cover))
 
     def voice_for(self, name: str | None) -> str:
         """The engine voice id a span is spoken in."""
@@ -127,14 +129,15 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
     if output is None:
         output = default_output(script_path, episode, fmt)
         _check_output(output, script_path)
-    replacing = _check_replacing(output, asked, script_path)
+    cover = _cover(episode.meta, script_path)
+    replacing = _check_replacing(output, asked, script_path, cover)
     sample_rate = settings.sample_rate_hz(asked.sample_rate_hz)
     formats.bitrate_kbps(fmt, asked.bitrate, sample_rate)
     loudness = settings.loudness_target(asked.loudness)
     meta = episode.meta
     wpm = meta.words_per_minute if asked.words_per_minute is None else settings.words_per_minute(asked.words_per_minute)
     jobs = settings.worker_count(asked.jobs)
-    _check_length(episode, wpm, fmt, sample_rate, script_path)
+    check_length(episode, wpm, fmt, sample_rate, script_path)
     formats.check_chapter_count(fmt, len(episode.segments))
     voice, voices = _voices(episode, asked.voice, script_path)
     return ResolvedEpisode(
@@ -150,10 +153,10 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         words_per_minute=wpm,
         lexicon=speech.lexicon_with(meta.pronounce),
         music=_music(meta, script_path),
-        info=episode_info(episode, _cover(meta, script_path)),
+        info=episode_info(episode, cover),
         jobs=jobs,
         cache_dir=asked.cache_dir,
-        id3v23=asked.id3v23,
+        id3v23=asked.id3v23 or publish.id3v23_needed([s.heading for s in episode.segments]),
         base_url=asked.base_url,
         html=asked.html,
         sidecars=asked.sidecars,
@@ -169,7 +172,9 @@ def _check_output(output: Path, script_path: Path | None) -> None:
     files.check_writable(output)
 
 
-def _check_replacing(output: Path, asked: RenderSettings, script_path: Path | None) -> frozenset[Path]:
+def _check_replacing(
+    output: Path, asked: RenderSettings, script_path: Path | None, cover: Path | None
+) -> frozenset[Path]:
     """Which existing files the render may replace: the audio and every sidecar it will write.
 
     An existing one must be podkit's output of its kind (judged by its first bytes, not its
@@ -180,7 +185,7 @@ def _check_replacing(output: Path, asked: RenderSettings, script_path: Path | No
     """
     judged: dict[Path, tuple[str, Callable[[bytes], bool]]] = {output: ("audio", formats.is_audio)}
     if asked.sidecars:
-        for path in publish.sidecar_paths(output, html=asked.html):
+        for path in publish.sidecar_paths(output, html=asked.html, cover=cover):
             _check_output(path, script_path)
             kind = formats.sidecar_kind(path)
             judged[path] = (kind.what, kind.looks_like)
@@ -203,7 +208,7 @@ def _speaks(item: script.Inline) -> bool:
     return isinstance(item, script.Span) and re.search(r"\w", item.text) is not None
 
 
-def _check_length(
+def check_length(
     episode: script.Episode, wpm: int, fmt: OutputFormat, sample_rate_hz: int, script_path: Path | None
 ) -> None:
     """Refuse, before any synthesis, an episode of too much silence or too long to make.
@@ -225,7 +230,15 @@ def _check_length(
         except InvalidSettingError as exc:
             raise _in_script(exc, script_path, line) from None
 
+    spoken = 0.0
     for index, segment in enumerate(episode.segments):
+        chars = sum(len(p.text) for p in segment.paragraphs)
+        seconds = settings.spoken_seconds(segment.words, chars, wpm)
+        spoken += seconds
+        try:
+            settings.segment_seconds_spoken(seconds, segment.heading)
+        except InvalidSettingError as exc:
+            raise _in_script(exc, script_path, segment.line) from None
         if index:
             silence(meta.segment_pause, segment.line)
         for number, paragraph in enumerate(segment.paragraphs):
@@ -240,7 +253,7 @@ def _check_length(
     stings = max(0, len(episode.segments) - 3) if music.sting else 0
     beds = sum(1 for bed in (music.intro, music.outro) if bed)
     words = episode.words
-    seconds = words * 60.0 / wpm + total + beds * music.lead_seconds + stings * (STING_SECONDS + meta.segment_pause)
+    seconds = spoken + total + beds * music.lead_seconds + stings * (STING_SECONDS + meta.segment_pause)
     try:
         settings.total_silence(total)
         settings.episode_seconds(seconds, words, wpm)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podkit import files, publish
+from podkit import files, publish, script
 from podkit.errors import OutputError
 from podkit.rendering import assemble, segment, workers
 from podkit.rendering.cache import Cache, EntryVanished
@@ -69,6 +69,16 @@ def render(
 
 
 def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: workers.WarmWorkers) -> Result:
+    try:
+        return _render_into_cache(resolved, on_event, warm)
+    except BaseException:
+        # interrupted (Ctrl-C, SIGTERM) or failed mid-write: this process's temporary files in the
+        # cache, and those of the workers it has ended, go now rather than with the next render
+        Cache(resolved.cache_dir).sweep(own=True)
+        raise
+
+
+def _render_into_cache(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: workers.WarmWorkers) -> Result:
     emit = on_event or (lambda kind, info: None)
     files.sweep(resolved.output.parent)  # what renders killed with -9 left there
     the_plan = plan(resolved, verify=False, remember=True)
@@ -126,7 +136,7 @@ def _write_outputs(
             length = audio.stat().st_size
         sidecars: list[Path] = []
         if resolved.sidecars:
-            texts = publish.sidecar_texts(
+            made = publish.sidecar_files(
                 resolved.output,
                 resolved.format.name,
                 resolved.info,
@@ -136,12 +146,48 @@ def _write_outputs(
                 duration_ms=publish.audio_duration_ms(audio, chapters, cues),
                 base_url=resolved.base_url,
                 html=resolved.html,
+                paragraph_starts=_paragraph_starts(resolved, parts) if resolved.html else (),
             )
-            for path, text in texts.items():
-                outputs.write(path, text.encode("utf-8"))
-            sidecars = list(texts)
+            for path, data in made.items():
+                outputs.write(path, data)
+            sidecars = list(made)
         outputs.commit(last=resolved.output)
     return sidecars
+
+
+def _paragraph_starts(resolved: ResolvedEpisode, parts: Sequence[assemble.Piece]) -> frozenset[int]:
+    """The indices of the cues (one per spoken unit, in order: :func:`assemble.timeline`) that
+    begin a paragraph of the script, for the page.
+
+    The planner lays a segment's units out as a lead-in pause, then each paragraph's: a
+    paragraph pause before every paragraph but the first, and a pause unit for each written
+    ``[pause]``.  Counting pause units against the script's paragraphs tells where each
+    paragraph begins; a segment whose pauses do not add up so is one paragraph.
+    """
+    segments = resolved.episode.segments
+    starts: set[int] = set()
+    cue = 0
+    for part in parts:
+        units = part.job.units
+        if part.job.sting is not None or not any(u.spoken for u in units):
+            continue
+        starts.add(cue)
+        paragraphs = segments[part.job.index].paragraphs
+        kinds = ["lead"]  # what each pause unit of the segment is, in order
+        for number, paragraph in enumerate(paragraphs):
+            written = sum(isinstance(item, script.Pause) for item in paragraph.items)
+            kinds += ["paragraph"] * (number > 0) + ["written"] * written
+        pauses = iter(kinds if len(kinds) == sum(not u.spoken for u in units) else ())
+        pending = False
+        for unit in units:
+            if not unit.spoken:
+                pending = pending or next(pauses, None) == "paragraph"
+                continue
+            if pending:
+                starts.add(cue)
+                pending = False
+            cue += 1
+    return frozenset(starts)
 
 
 def _collect(

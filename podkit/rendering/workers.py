@@ -102,6 +102,10 @@ class Role:
     ended: Callable[[int], None] | None = None
 
 
+#: Signal masks exist on POSIX only (not on Windows).
+_CAN_MASK = hasattr(signal, "pthread_sigmask")
+
+
 class _Worker:
     def __init__(self, ctx: Any, role: Role) -> None:
         self.conn, child = ctx.Pipe()
@@ -113,9 +117,16 @@ class _Worker:
         # would import the whole CLI (typer and all) in every worker
         main = sys.modules.get("__main__")
         main_file = main.__dict__.pop("__file__", None) if main is not None else None
+        # Ctrl-C reaches the whole process group: a child still starting (before _worker_main
+        # ignores it) would print a KeyboardInterrupt traceback.  SIGINT is blocked while it is
+        # spawned, so the child starts with it blocked; the parent gets a Ctrl-C pressed meanwhile
+        # as soon as it is unblocked.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if _CAN_MASK else None
         try:
             self.proc.start()  # a spawned child takes the environment as it is now
         finally:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             if main is not None and main_file is not None:
                 main.__file__ = main_file
             for k, v in saved.items():

@@ -40,6 +40,9 @@ long, and the body holds at most :data:`~podkit.script.body.MAX_SCRIPT_PARTS` pa
 
 from __future__ import annotations
 
+import dataclasses
+
+from podkit import settings
 from podkit.errors import ScriptError
 from podkit.script import body, frontmatter
 from podkit.script.body import canonical_items, slugify
@@ -100,7 +103,21 @@ def _parse(text: str) -> Episode:
     start = 0  # where the body starts: after the front matter's lines
     for _ in range(front_lines):
         start = text.find("\n", start) + 1 or len(text)
-    return Episode(meta, body.read_segments(text[start:], front_lines + 1))
+    return _with_quote_voice(Episode(meta, body.read_segments(text[start:], front_lines + 1)))
+
+
+def _with_quote_voice(episode: Episode) -> Episode:
+    """*episode*, its ``quote`` voice set to the default quote voice when a span is read in it
+    (a ``> block quote`` or ``[voice quote]``) and ``voices:`` names none: a block quote needs
+    no front matter to sound like one."""
+    meta = episode.meta
+    name = body.QUOTE_VOICE_NAME
+    if name in meta.voices or not any(
+        isinstance(i, Span) and i.voice == name for s in episode.segments for p in s.paragraphs for i in p.items
+    ):
+        return episode
+    voices = {**meta.voices, name: settings.DEFAULT_QUOTE_VOICE}
+    return Episode(dataclasses.replace(meta, voices=voices), episode.segments)
 
 
 def write(episode: Episode) -> str:
@@ -123,4 +140,4 @@ def with_text(episode: Episode, segment_id: str, text: str) -> Episode:
     old = episode.segments[index]
     [new] = body.read_segments("\n".join([f"## {old.heading} {{#{old.id}}}", "", *text.splitlines()]), old.line)
     segments = (*episode.segments[:index], new, *episode.segments[index + 1 :])
-    return Episode(episode.meta, segments)
+    return _with_quote_voice(Episode(episode.meta, segments))

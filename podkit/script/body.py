@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from podkit import settings
 from podkit.errors import InvalidSettingError, ScriptError
 from podkit.script.model import SEGMENT_ID_RE, VOICE_NAME_RE, Inline, Paragraph, Pause, Segment, Span, clipped
+from podkit.text import markdown
 
 _PAUSE_RE = re.compile(r"pause\s+(?P<num>-?\d+(?:\.\d+)?|-?\.\d+)\s*(?P<unit>ms|s)?", re.I)
 _VOICE_RE = re.compile(r"voice\s+(?P<name>[^\]\s]+)", re.I)
@@ -35,6 +36,18 @@ _DIRECTIVE = re.compile(_DIRECTIVE_OPEN)
 #: ``[`` that opens no directive, matched possessively, so a megabyte of ``[`` or of ``\\``
 #: is one match, not a million steps of Python.
 _PLAIN = re.compile(rf"(?:[^\\\[]++|\\{_ESCAPABLE}|\\(?!{_ESCAPABLE})|\[(?!{_DIRECTIVE_OPEN[2:]}))++")
+
+#: A backslash that starts a paragraph (or a block of one) before a Markdown block mark makes
+#: the mark literal: ``\\- not a list``, ``\\> not a quote``, ``\\1986. not a numbered list``.
+_LINE_ESCAPE = re.compile(r"\\(?=[-+*_=`~>#\d])")
+#: The voice name a block quote (``> ...``) is read in: the drafted scripts' name for quotations.
+QUOTE_VOICE_NAME = "quote"
+#: The ``{#id}`` a sub-heading may end with, as ``## `` headings do: not spoken.
+_SUBHEADING_ID = re.compile(r"\s*\{#[^\s{}]*\}$")
+#: What ends a spoken sentence: a sub-heading or list item without one is given a full stop.
+_SENTENCE_END = ".!?…:;"
+#: What may close a sentence after its end mark (quotes, brackets, emphasis).
+_CLOSERS = "\"'”’»)]}*_`"
 
 #: The most parts a script may hold: segments, paragraphs, pauses and voice spans together.
 #: A day-long drafted episode (the longest podkit renders) has some 9,000; the limit leaves
@@ -193,6 +206,21 @@ def _format_seconds(seconds: float) -> str:
     return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
 
 
+def write_paragraph(paragraph: Paragraph) -> str:
+    """One paragraph as script text, on one line, that reads back as this one paragraph: a line
+    that Markdown would read as a block of another kind (``- a``, ``1986. A year``) starts
+    with a backslash."""
+    line = write_inline(paragraph.items)
+    if markdown.BLOCK_START.match(line):
+        try:
+            same = read_paragraphs([line], 1) == [paragraph]
+        except ScriptError:
+            same = False
+        if not same:
+            line = "\\" + line
+    return line
+
+
 def write_inline(items: tuple[Inline, ...]) -> str:
     """One paragraph's items as script text, on one line."""
     parts: list[str] = []
@@ -326,17 +354,14 @@ class _SegmentReader:
     def end_paragraph(self) -> None:
         if not self.paragraph:
             return
-        joined = " ".join(s.strip() for s in self.paragraph)
-        self.paragraph = []
+        lines, self.paragraph = self.paragraph, []
         if self.current is None:
             raise ScriptError(
                 "text before the first segment: start a segment with a '## Heading' line", line=self.paragraph_line
             )
-        room = MAX_SCRIPT_PARTS - self.parts - 1  # the paragraph itself is a part
-        items = _InlineReader(self.paragraph_line, max(room, 0)).read(joined)
-        if items:
-            self.parts += 1 + len(items)
-            self.current.paragraphs.append(Paragraph(items, self.paragraph_line))
+        for paragraph in read_paragraphs(lines, self.paragraph_line, MAX_SCRIPT_PARTS - self.parts):
+            self.parts += 1 + len(paragraph.items)
+            self.current.paragraphs.append(paragraph)
 
     def end_segment(self) -> None:
         seg = self.current
@@ -345,6 +370,59 @@ class _SegmentReader:
         if not any(isinstance(i, Span) for p in seg.paragraphs for i in p.items):
             raise ScriptError(f"segment '{seg.id}' has nothing to read", line=seg.line)
         self.segments.append(Segment(seg.id, seg.heading, tuple(seg.paragraphs), seg.line))
+
+
+def read_paragraphs(lines: list[str], line: int, room: int = MAX_SCRIPT_PARTS) -> list[Paragraph]:
+    """The model paragraphs of one paragraph of the script (*lines* between blank lines, the first
+    on line *line*), holding at most *room* parts.
+
+    Plain text is one paragraph.  Markdown blocks are read as a person reads them aloud: a
+    sub-heading (``### ...``) as a sentence of its own; a block quote (``> ...``) in the
+    ``quote`` voice; each list item as a sentence of its own, a numbered one after its
+    number.  Each is its own paragraph, so the paragraph pause follows it; ``---`` rules
+    are not spoken.  Only paragraphs with a line that may start a block go to the Markdown
+    parser: the rest of a script is read as before, in one pass.
+    """
+    if not any(markdown.BLOCK_START.match(s) for s in lines):
+        text = _unescape_line(" ".join(s.strip() for s in lines))
+        items = _InlineReader(line, max(room - 1, 0)).read(text)  # the paragraph itself is a part
+        return [Paragraph(items, line)] if items else []
+    out: list[Paragraph] = []
+    for block in markdown.blocks("\n".join(lines)):
+        where = line + block.line
+        text = _unescape_line(block.text)
+        if block.kind == "heading":
+            text = _SUBHEADING_ID.sub("", text)
+        items = list(_InlineReader(where, max(room - 1, 0)).read(text))
+        if not items:
+            continue
+        if block.kind in ("heading", "item"):
+            _end_sentence(items)
+        if block.number is not None:
+            items.insert(0, Span(f"{block.number}."))
+        if block.quoted:
+            items = [Span(i.text, QUOTE_VOICE_NAME) if isinstance(i, Span) and i.voice is None else i for i in items]
+        paragraph = Paragraph(canonical_items(items), where)
+        room -= 1 + len(paragraph.items)
+        if room < 0:
+            raise _too_many_parts(where)
+        out.append(paragraph)
+    return out
+
+
+def _end_sentence(items: list[Inline]) -> None:
+    """End the last span of *items* with a full stop if it has no end mark of its own."""
+    last = max(i for i, item in enumerate(items) if isinstance(item, Span))
+    span = items[last]
+    assert isinstance(span, Span)
+    tail = span.text.rstrip(_CLOSERS)
+    if not tail or tail[-1] not in _SENTENCE_END:
+        items[last] = Span(span.text + ".", span.voice)
+
+
+def _unescape_line(text: str) -> str:
+    """*text* without the backslash that makes a Markdown block mark at its start literal."""
+    return text[1:] if _LINE_ESCAPE.match(text) else text
 
 
 def iter_lines(text: str) -> Iterator[str]:
@@ -381,6 +459,6 @@ def write_segments(segments: Iterable[Segment]) -> list[str]:
         out.append(f"## {escape(seg.heading)} {{#{seg.id}}}")
         out.append("")
         for p in seg.paragraphs:
-            out.append(write_inline(p.items))
+            out.append(write_paragraph(p))
             out.append("")
     return out

@@ -12,7 +12,8 @@ import re
 import uuid
 
 from podkit import settings
-from podkit.script.body import canonical_items, slugify
+from podkit.errors import InputError
+from podkit.script.body import MAX_SCRIPT_PARTS, canonical_items, slugify
 from podkit.script.model import Episode, Meta, Paragraph, Pause, Segment, Span
 from podkit.text.article import Article, quote_spans, segment
 
@@ -68,10 +69,17 @@ def draft(
     seen: set[str] = {"intro", "outro"}
 
     body: list[Segment] = []
+    parts = 0  # as the parser counts them: a draft is a script that reads back
     for section in segment(article, target_seconds=segment_seconds, wpm=words_per_minute):
         paras = tuple(_paragraph(p, quote_voice is not None) for p in section.paragraphs if p.strip())
         if not paras:
             continue
+        parts += 1 + sum(1 + len(p.items) for p in paras)
+        if parts > MAX_SCRIPT_PARTS:
+            raise InputError(
+                f"this column makes a script of more than {MAX_SCRIPT_PARTS:,} parts (segments, paragraphs, "
+                "pauses and voice spans), more than podkit reads back; split it into several episodes"
+            )
         sid = _unique(slugify(section.heading), seen)
         body.append(Segment(sid, section.heading, paras))
 
