@@ -440,12 +440,12 @@ def test_check_of_8_mb_script_is_refused_while_reading_under_500_mb(tmp_path, sh
 @linux_only
 @pytest.mark.slow
 def test_check_of_8_mb_sentence_stays_under_500_mb(tmp_path):
-    """The largest script ``check`` reads whole: 8 MB of one sentence (about 220 MB; the
-    speech normaliser's time on 8 MB, about half a minute, is what makes this slow)."""
+    """The largest script ``check`` reads whole: 8 MB of one sentence, which ``check`` refuses as
+    a render would (one segment of about 175 h), in one line and well under the memory bound."""
     path = tmp_path / "big.episode.md"
     path.write_text(_eight_megabytes("one long sentence"), encoding="utf-8")
     code, peak, stderr = _peak_of([*PODKIT, "check", str(path)], tmp_path)
-    assert code == 0, stderr
+    assert code == 2 and "would last about" in stderr and stderr.count("\n") == 1, stderr
     assert peak < PEAK_MEMORY_BYTES, f"{peak / 2**20:.0f} MB"
 
 

@@ -26,7 +26,11 @@ The script is one UTF-8 Markdown file that people edit by hand::
 Every ``## `` heading starts a segment (a chapter); ``{#id}`` gives it a stable
 id.  Inline, ``[pause 1.5s]`` inserts silence and ``[voice NAME]...[/voice]``
 reads a span with a named voice (a key of ``voices:``) or a voice id.  A
-backslash makes the next ``\\ [ ] < #`` literal.
+backslash makes the next ``\\ [ ] < #`` literal.  The rest is Markdown, read aloud as
+a person would: ``### sub-headings`` and list items as sentences of their own, ``> block
+quotes`` in the ``quote`` voice (``voices.quote``, else the default quote voice), and
+emphasis, links and inline code by their words (see :mod:`podkit.text.markdown`); a
+backslash before a block mark at a paragraph's start (``\\- not a list``) makes it literal.
 
 The model lives in :mod:`podkit.script.model`, the front matter in
 :mod:`podkit.script.frontmatter` and the body in :mod:`podkit.script.body`;

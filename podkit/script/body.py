@@ -379,14 +379,14 @@ def read_paragraphs(lines: list[str], line: int, room: int = MAX_SCRIPT_PARTS) -
     Plain text is one paragraph.  Markdown blocks are read as a person reads them aloud: a
     sub-heading (``### ...``) as a sentence of its own; a block quote (``> ...``) in the
     ``quote`` voice; each list item as a sentence of its own, a numbered one after its
-    number.  Each is its own paragraph, so the paragraph pause follows it; ``---`` rules
+    number and a colon.  Each is its own paragraph, so the paragraph pause follows it; ``---`` rules
     are not spoken.  Only paragraphs with a line that may start a block go to the Markdown
     parser: the rest of a script is read as before, in one pass.
     """
     if not any(markdown.BLOCK_START.match(s) for s in lines):
         text = _unescape_line(" ".join(s.strip() for s in lines))
-        items = _InlineReader(line, max(room - 1, 0)).read(text)  # the paragraph itself is a part
-        return [Paragraph(items, line)] if items else []
+        plain = _InlineReader(line, max(room - 1, 0)).read(text)  # the paragraph itself is a part
+        return [Paragraph(plain, line)] if plain else []
     out: list[Paragraph] = []
     for block in markdown.blocks("\n".join(lines)):
         where = line + block.line
@@ -399,7 +399,7 @@ def read_paragraphs(lines: list[str], line: int, room: int = MAX_SCRIPT_PARTS) -
         if block.kind in ("heading", "item"):
             _end_sentence(items)
         if block.number is not None:
-            items.insert(0, Span(f"{block.number}."))
+            items.insert(0, Span(f"{block.number}:"))  # "1. a" would be two sentences: "one." "a."
         if block.quoted:
             items = [Span(i.text, QUOTE_VOICE_NAME) if isinstance(i, Span) and i.voice is None else i for i in items]
         paragraph = Paragraph(canonical_items(items), where)

@@ -27,6 +27,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 _MARKDOWN = MarkdownIt("commonmark").disable(["code", "reference", "html_block"])
+#: The same, finding blocks only: their inline text is read by the script parser, not here.
+_BLOCKS = MarkdownIt("commonmark").disable(["code", "reference", "html_block", "inline", "text_join"])
 
 #: A line that may start a Markdown block other than a plain paragraph (a heading, quote,
 #: list, rule, fence or a setext underline): only paragraphs holding one go to the parser.
@@ -55,7 +57,7 @@ def blocks(text: str) -> list[Block]:
     number: str | None = None  # the number of the list item just opened, for its first block
     kind: BlockKind = "paragraph"
     in_item = 0
-    for token in _MARKDOWN.parse(text):
+    for token in _BLOCKS.parse(text):
         line = token.map[0] if token.map else 0
         if token.type == "blockquote_open":
             quoted += 1
@@ -101,9 +103,9 @@ def _words(tokens: list[Token]) -> str:
     for token in tokens:
         if token.type in ("text", "text_special", "code_inline"):
             parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.type == "html_inline" and _LINE_BREAK_TAG.match(token.content):
+        elif token.type in ("softbreak", "hardbreak") or (
+            token.type == "html_inline" and _LINE_BREAK_TAG.match(token.content)
+        ):
             parts.append(" ")
         elif token.type == "image":
             parts.append(_words(token.children or []))
