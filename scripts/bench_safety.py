@@ -1098,10 +1098,12 @@ def _eight_mb(c: Ctx) -> None:
     c.write("big.episode.md", script_text(body="\n".join(segs)))
 
 
+# 8 MB of prose is about 150 hours: check refuses it as a render would (the length limits), or
+# reads it whole; either way within the memory bound (the 20-hour script below is read whole)
 simple(
     "check an 8 MB script",
     "bombs",
-    0,
+    (0, 2),
     ["check", "big.episode.md"],
     _eight_mb,
     memory_mb=PLAN_MEMORY_MB,
