@@ -44,29 +44,26 @@ def write(tmp: Path, resolved: ResolvedEpisode, parts: Sequence[Piece], ffmetada
     """Encode every segment into *tmp* in the resolved format, with the chapters' metadata;
     the file is checked and encoded again until its true peak (and a lossy file's bitrate) holds."""
     fmt, rate = resolved.format, resolved.sample_rate_hz
+    heard = (fmt.playback_rate_hz or encode.encoded_rate_hz(fmt, rate)) if fmt.lossy else rate  # the rate decoded at
+    ends = [e * heard // rate for e in itertools.accumulate(_length(part, rate) for part in parts)]
 
-    def encode_all(ceilings: Mapping[int, float], kbps: int) -> None:
+    def encode_all(ceilings: Mapping[int, float], kbps: int) -> decoded.Decoded:
+        """The episode encoded into *tmp*, and what a player decodes of it."""
+        stream = _pcm_stream(parts, rate, ceilings)
+        meter = None if fmt.lossy else decoded.SpanMeter(ends)
+        if meter is not None:  # lossless: what is decoded is the PCM itself, metered on its way
+            stream = _metered(stream, meter)
         bitrate = f"{kbps}k" if fmt.lossy else resolved.bitrate
-        encode.encode_stream(
-            _pcm_stream(parts, rate, ceilings),
-            rate,
-            tmp,
-            fmt,
-            bitrate=bitrate,
-            sample_rate_hz=rate,
-            ffmetadata=ffmetadata,
-        )
+        encode.encode_stream(stream, rate, tmp, fmt, bitrate=bitrate, sample_rate_hz=rate, ffmetadata=ffmetadata)
+        return decoded.decode(tmp, heard, ends) if meter is None else meter.finish()
 
     asked = int(resolved.bitrate.removesuffix("k")) if fmt.lossy else 0
     request = _calibrated(parts, rate, fmt, asked) if fmt.calibrate_bitrate else asked
-    heard = fmt.playback_rate_hz or encode.encoded_rate_hz(fmt, rate)
-    ends = [e * heard // rate for e in itertools.accumulate(_length(part, rate) for part in parts)]
     ceilings: dict[int, float] = {}
     rate_fixes = 0
     for attempt in range(decoded.MAX_ROUNDS):
-        encode_all(ceilings, request)
-        result = decoded.decode(tmp, heard, ends)
-        kbps = decoded.audio_kbps(tmp, fmt.ffmpeg_container, result.seconds) if fmt.lossy else asked
+        result = encode_all(ceilings, request)
+        kbps = decoded.audio_kbps(tmp, fmt.ffmpeg_container, result.samples / heard) if fmt.lossy else asked
         over = {
             i: peak
             for i, peak in enumerate(result.peaks_dbtp)
@@ -101,6 +98,13 @@ def _bounded(kbps: float, asked: int) -> int:
 def _length(part: Piece, rate: int) -> int:
     """The segment's length in samples at *rate*."""
     return resampled_length(part.pcm.meta["samples"], part.pcm.meta["rate"], rate)
+
+
+def _metered(stream: Iterator[bytes], meter: decoded.SpanMeter) -> Iterator[bytes]:
+    """*stream*, its PCM fed to *meter* on the way."""
+    for chunk in stream:
+        meter.feed(mixing.from_pcm16(chunk))
+        yield chunk
 
 
 def _pcm_stream(parts: Sequence[Piece], rate: int, ceilings: Mapping[int, float]) -> Iterator[bytes]:
