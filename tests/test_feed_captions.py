@@ -387,6 +387,10 @@ class _Paragraphs(HTMLParser):
 
 def test_the_rendered_page_keeps_the_scripts_paragraphs_and_links_the_download(rendered):
     page = rendered.with_name("ep.html").read_text("utf-8")
+    # with --base-url, the page links the show's feed there (podkit's feed.xml, beside the episodes)
+    assert (
+        '<a href="https://example.com/the%20show/feed.xml" type="application/rss+xml">Subscribe (RSS feed)</a>' in page
+    )
     parser = _Paragraphs()
     start = page.index('<section aria-labelledby="transcript-heading">')
     parser.feed(page[start : page.index("</section>", start)])

@@ -68,6 +68,10 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+#: The show's feed, published beside the episodes under the base URL.
+FEED_NAME = "feed.xml"
+
+
 def sidecar_files(
     audio_path: Path,
     fmt: str,
@@ -86,8 +90,9 @@ def sidecar_files(
 
     *length* is the audio file's size in bytes and *duration_ms* its length, for the RSS
     item and the page; nothing is read from the disk but the cover.  *paragraph_starts*
-    (indices into *cues*) and *feed_url* are the page's (:func:`~podkit.publish.page.render_page`).
-    Without *base_url* a :class:`RelativeLinksWarning` is issued.
+    (indices into *cues*) and *feed_url* are the page's (:func:`~podkit.publish.page.render_page`);
+    with a *base_url* and no *feed_url*, the page's subscribe link is the show's feed under the
+    base URL (:data:`FEED_NAME`). Without *base_url* a :class:`RelativeLinksWarning` is issued.
 
     A cover that already is its copy (a script whose cover is ``NAME.cover.png``) is named
     in the item but not written again.
@@ -140,7 +145,7 @@ def sidecar_files(
             audio_format=fmt,
             audio_bytes=length,
             paragraph_starts=paragraph_starts,
-            feed_url=feed_url,
+            feed_url=feed_url or (_url(base_url, FEED_NAME) if base_url else None),
         ).encode("utf-8")
     return made
 
