@@ -147,7 +147,8 @@ def test_mp3_segments_over_the_promise_are_encoded_again(tmp_path: Path, monkeyp
     """MP3 frames are checked in the worker, segment by segment: with no margin they would decode
     over -1 dBTP, and the file still keeps the promise (cache of its own: the frames are checked
     when they are made)."""
-    monkeypatch.setitem(formats.FORMATS, "mp3", dataclasses.replace(formats.FORMATS["mp3"], ceiling_margin_db=-0.5))
+    unproven = dataclasses.replace(formats.FORMATS["mp3"], ceiling_margin_db=-0.5, speech_margin_proven=False)
+    monkeypatch.setitem(formats.FORMATS, "mp3", unproven)
     script = hard_script(tmp_path / "hard.episode.md")
     out = tmp_path / "loud.mp3"
     render(script, tmp_path / "cache", out, "mp3", "96k")

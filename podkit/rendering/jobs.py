@@ -135,6 +135,9 @@ class SegmentTask:
     cache_root: Path
     format_name: str
     bitrate: str
+    #: Decode and check the true peak of speech-only MP3 frames too (the format's margin is not
+    #: proven for speech: ``not OutputFormat.speech_margin_proven``).
+    check_speech_peak: bool = False
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,15 @@ def synthesise(
     tasks = [
         workers.Task(
             j.key,
-            (SegmentTask(j, cache.root, resolved.format.name, resolved.bitrate),),
+            (
+                SegmentTask(
+                    j,
+                    cache.root,
+                    resolved.format.name,
+                    resolved.bitrate,
+                    check_speech_peak=not resolved.format.speech_margin_proven,
+                ),
+            ),
             resolved.timeout_base_seconds + resolved.timeout_per_word_seconds * j.words,
             j.label,
         )

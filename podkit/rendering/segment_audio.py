@@ -46,7 +46,8 @@ def render_segment(speaker: SpeechEngine, task: SegmentTask) -> dict[str, Any]:
     pcm16, meta = _segment_pcm(speaker, cache, job)
     meta = dict(meta)
     if task.format_name == "mp3":
-        meta["mp3_frames"] = _encode_mp3(cache, job, pcm16, meta, task.bitrate).meta["frames"]
+        check = task.check_speech_peak or job.bed is not None or job.sting is not None
+        meta["mp3_frames"] = _encode_mp3(cache, job, pcm16, meta, task.bitrate, check).meta["frames"]
     return meta
 
 
@@ -126,13 +127,14 @@ def _utterance(speaker: SpeechEngine, cache: Cache, job: Job, unit: Unit) -> tup
     return speech.pcm, speech.sample_rate_hz
 
 
-def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitrate: str) -> Entry:
+def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitrate: str, check: bool) -> Entry:
     """The segment's MP3 frames entry, encoded now (in pieces cut between sentences) if missing.
 
-    The frames are decoded again and their true peak checked: an episode's MP3 is these frames
-    as they are, so a segment that holds here holds in the episode.  One over the promise is
-    limited lower, normalised again and encoded again (LAME adds at most 0.11 dB on speech, well
-    inside the format's margin: this is for audio unlike the benchmark's, music above all).
+    A segment with music has its frames decoded again and their true peak checked: an
+    episode's MP3 is these frames as they are, so a segment that holds here holds in the
+    episode.  One over the promise is limited lower, normalised again and encoded again.  Speech
+    alone is checked only where the format's margin is not proven for it
+    (:attr:`~podkit.formats.OutputFormat.speech_margin_proven`, carried by the task).
     """
     key = mp3_key(job.key, bitrate, job.sample_rate_hz)
     with cache.lock("mp3", key):
@@ -145,7 +147,7 @@ def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitr
                 splits = encode.quiet_splits(pcm16, rate, ends, MP3_PIECE_SECONDS)
 
             def write(tmp: Path) -> dict[str, Any]:
-                frames = _checked_mp3(job, pcm16, rate, tmp, bitrate, splits)
+                frames = _checked_mp3(job, pcm16, rate, tmp, bitrate, splits, check)
                 pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
                 kbps = int(bitrate.removesuffix("k"))
                 return {"frames": sum(frames), "pieces": pieces, "kbps": kbps, "rate": job.sample_rate_hz}
@@ -154,12 +156,16 @@ def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitr
     return coded
 
 
-def _checked_mp3(job: Job, pcm16: bytes, rate: int, out: Path, bitrate: str, splits: list[int]) -> list[int]:
-    """Encode *pcm16* into *out* until its decoded true peak holds; each piece's frame count."""
+def _checked_mp3(
+    job: Job, pcm16: bytes, rate: int, out: Path, bitrate: str, splits: list[int], check: bool
+) -> list[int]:
+    """Encode *pcm16* into *out* (with *check*, until its decoded true peak holds); each piece's frame count."""
     pcm, ceiling = pcm16, job.ceiling_dbtp
     for attempt in range(decoded.MAX_ROUNDS):
         frames = encode.encode_mp3(pcm, rate, out, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz, splits=splits)
         if job.loudness_lufs is None:  # not normalised: no promise to keep
+            return frames
+        if not check:
             return frames
         peak = decoded.decode(out, job.sample_rate_hz, input_format="mp3").peaks_dbtp[0]
         if peak <= decoded.PEAK_AIM_DBTP:
