@@ -7,6 +7,7 @@ in one place (:func:`podkit.cli.main`); nothing else needs to know about exits.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from pathlib import Path
 
@@ -82,3 +83,42 @@ class AudioError(PodkitError):
 
 class OutputError(PodkitError):
     """An output could not be written (folder missing, not writable, disk full)."""
+
+
+# ----------------------------------------------------------------------------- quoting input
+
+#: The most of a value an error message quotes (characters).
+SHOWN_CHARS = 40
+
+
+def clipped(text: str, limit: int = SHOWN_CHARS) -> str:
+    """*text* as a message may quote it: control, format and unpaired surrogate characters
+    escaped (``\\n``, ``\\u202e``) so the message stays one printable line, and cut to *limit*
+    characters with "...".
+
+    Every message that quotes what the user wrote goes through here (or :func:`shown`), from the settings checks to the script parser:
+    quoting it whole would turn an 8 MB line into an 8 MB message.
+    """
+    head = text[: limit + 1]
+    if not head.isprintable():
+        head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in head)
+    return head if len(head) <= limit and len(text) <= limit else head[: limit - 3] + "..."
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A value from the front matter as a message may show it: text quoted and clipped,
+    a number as written, a structure by its kind only (``a list``), never in full.
+
+    A YAML structure printed whole can be a resource bomb of its own (an alias bomb is
+    a billion strings once written out), and a huge integer cannot even be made text.
+    """
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, str):
+        return f"'{clipped(value, limit)}'"
+    if isinstance(value, int):
+        digits = value.bit_length() * math.log10(2)
+        return str(value) if digits < limit - 1 else f"a number of about {digits:.0f} digits"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"a {type(value).__name__}"

@@ -12,7 +12,7 @@ import math
 import os
 import warnings
 
-from podkit.errors import InvalidSettingError
+from podkit.errors import InvalidSettingError, shown
 
 
 class PodkitWarning(UserWarning):
@@ -79,15 +79,6 @@ SAMPLE_RATES_HZ = (16000, 22050, 24000, 32000, 44100, 48000)
 DEFAULT_SAMPLE_RATE_HZ = 44100
 
 
-def _shown(value: object) -> str:
-    """A value as an error message may show it: one line, at most 30 characters, never a
-    whole structure (a YAML alias bomb printed in full is a resource bomb of its own)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return f"a {type(value).__name__}"
-    shown = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
-    return shown if len(shown) <= 30 else shown[:27] + "..."
-
-
 def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidSettingError(f"{what} must be a number")
@@ -120,7 +111,7 @@ def loudness_target(value: object) -> float | None:
         lufs = math.nan
     if lufs not in LOUDNESS_TARGETS_LUFS:
         offered = ", ".join(f"{t:g}" for t in LOUDNESS_TARGETS_LUFS)
-        raise InvalidSettingError(f"loudness {_shown(value)} is not one of {offered} or off (LUFS)")
+        raise InvalidSettingError(f"loudness {shown(value)} is not one of {offered} or off (LUFS)")
     return lufs
 
 
@@ -128,7 +119,7 @@ def sample_rate_hz(value: object) -> int:
     """The output sample rate, one of :data:`SAMPLE_RATES_HZ`."""
     if isinstance(value, bool) or not isinstance(value, int) or value not in SAMPLE_RATES_HZ:
         offered = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
-        raise InvalidSettingError(f"sample rate {_shown(value)} Hz is not one of {offered}")
+        raise InvalidSettingError(f"sample rate {shown(value)} Hz is not one of {offered}")
     return value
 
 
@@ -226,7 +217,7 @@ def worker_count(value: object) -> int:
     """Synthesis workers for ``--jobs``: 0 means one per usable core; more than the cores or
     :data:`MAX_JOBS` is capped, with a warning saying so."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidSettingError(f"--jobs must be 0 (one per core) or more, not {_shown(value)}")
+        raise InvalidSettingError(f"--jobs must be 0 (one per core) or more, not {shown(value)}")
     cores = usable_cores()
     cap = min(cores, MAX_JOBS)
     if value > cap:

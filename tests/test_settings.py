@@ -53,3 +53,10 @@ def test_every_check_accepts_or_raises_one_line(value: object):
             check(value)
         except InvalidSettingError as exc:
             assert "\n" not in str(exc) and len(str(exc)) < 200
+
+
+def test_a_huge_integer_is_named_not_printed():
+    """One quoting of values for every message (errors.shown): an int of 5,000 digits cannot even
+    be made text in Python 3.11, and the sample-rate check used to crash on it."""
+    with pytest.raises(InvalidSettingError, match=r"^sample rate a number of about 5000 digits Hz is not one of"):
+        settings.sample_rate_hz(10**5000)

@@ -47,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 
 from podkit import settings
-from podkit.errors import ScriptError
+from podkit.errors import ScriptError, clipped
 from podkit.script import body, frontmatter
 from podkit.script.body import canonical_items, slugify
 from podkit.script.model import (
@@ -62,7 +62,6 @@ from podkit.script.model import (
     Pause,
     Segment,
     Span,
-    clipped,
 )
 
 __all__ = [

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from podkit import settings
-from podkit.errors import InvalidSettingError, ScriptError
-from podkit.script.model import SEGMENT_ID_RE, VOICE_NAME_RE, Inline, Paragraph, Pause, Segment, Span, clipped
+from podkit.errors import InvalidSettingError, ScriptError, clipped
+from podkit.script.model import SEGMENT_ID_RE, VOICE_NAME_RE, Inline, Paragraph, Pause, Segment, Span
 from podkit.text import markdown
 
 _PAUSE_RE = re.compile(r"pause\s+(?P<num>-?\d+(?:\.\d+)?|-?\.\d+)\s*(?P<unit>ms|s)?", re.I)

@@ -8,7 +8,7 @@ checked by :mod:`podkit.settings`; this module only adds the line.
 A few hundred bytes of YAML can ask for gigabytes: aliases (``*a``) repeat a value
 without repeating its text, nine of them nested nine deep are a billion strings.
 So YAML is read with aliases refused, nesting and size bounded, and messages
-quote values only clipped (:func:`~podkit.script.model.shown`).
+quote values only clipped (:func:`~podkit.errors.shown`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 
 from podkit import settings
-from podkit.errors import InvalidSettingError, ScriptError
-from podkit.script.model import SURROGATE_RE, VOICE_NAME_RE, Meta, Music, clipped, shown
+from podkit.errors import InvalidSettingError, ScriptError, clipped, shown
+from podkit.script.model import SURROGATE_RE, VOICE_NAME_RE, Meta, Music
 
 KNOWN_KEYS = (
     "show", "title", "author", "date", "guid", "language", "voice", "rate", "pause",

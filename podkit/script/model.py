@@ -10,7 +10,6 @@ are the only places that know the text form.  Slotted, since a script holds up t
 from __future__ import annotations
 
 import datetime
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,42 +23,6 @@ VOICE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+/-]*")
 
 #: A code point of UTF-16's surrogate range: no character, and no file can hold one alone.
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-#: The most of a value an error message quotes (characters).
-SHOWN_CHARS = 40
-
-
-def clipped(text: str, limit: int = SHOWN_CHARS) -> str:
-    """*text* as a message may quote it: control, format and unpaired surrogate characters
-    escaped (``\\n``, ``\\u202e``) so the message stays one printable line, and cut to *limit*
-    characters with "...".
-
-    Every message that quotes what the user wrote goes through here (or :func:`shown`):
-    quoting it whole would turn an 8 MB line into an 8 MB message.
-    """
-    head = text[: limit + 1]
-    if not head.isprintable():
-        head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in head)
-    return head if len(head) <= limit and len(text) <= limit else head[: limit - 3] + "..."
-
-
-def shown(value: object, limit: int = SHOWN_CHARS) -> str:
-    """A value from the front matter as a message may show it: text quoted and clipped,
-    a number as written, a structure by its kind only (``a list``), never in full.
-
-    A YAML structure printed whole can be a resource bomb of its own (an alias bomb is
-    a billion strings once written out), and a huge integer cannot even be made text.
-    """
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    if isinstance(value, str):
-        return f"'{clipped(value, limit)}'"
-    if isinstance(value, int):
-        digits = value.bit_length() * math.log10(2)
-        return str(value) if digits < limit - 1 else f"a number of about {digits:.0f} digits"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return f"a {type(value).__name__}"
 
 
 @dataclass(frozen=True, slots=True)
