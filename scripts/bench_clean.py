@@ -18,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 from podkit.errors import PodkitError
-from podkit.text.article import clean, quote_spans
+from podkit.script.quotes import quote_spans
+from podkit.text.article import clean
 from podkit.text.reading import Source, read_source
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"

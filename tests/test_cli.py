@@ -80,7 +80,7 @@ def test_clean_json_has_exactly_the_keys(tmp_path: Path):
     result = runner.invoke(app, ["clean", str(page), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"title", "author", "bio", "body"}
+    assert set(data) == {"title", "author", "bio", "language", "body"}
     assert data["author"] == "Sam Writer"
     assert data["bio"] == "Sam Writer is a novelist and a former librarian."
     assert "newsletter" not in data["body"] and "novelist" not in data["body"]

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podkit.errors import InputError, NoContentError, PodkitError
-from podkit.text.article import Article, Block, clean, quote_spans, segment
+from podkit.script.quotes import quote_spans
+from podkit.script.sections import segment
+from podkit.text.article import Article, Block, clean
 from podkit.text.reading import Source, read_source
 
 BODY = [
@@ -199,7 +201,7 @@ def test_no_title_line() -> None:
 
 def test_to_json_keys() -> None:
     data = body_of(page()).to_json()
-    assert set(data) == {"title", "author", "bio", "body"}
+    assert set(data) == {"title", "author", "bio", "language", "body"}
     assert data["bio"] is None and data["body"].startswith(BODY[0])
 
 

@@ -15,7 +15,11 @@ from podkit import settings
 from podkit.errors import InputError
 from podkit.script.body import MAX_SCRIPT_PARTS, canonical_items, slugify
 from podkit.script.model import Episode, Meta, Paragraph, Pause, Segment, Span
-from podkit.text.article import Article, quote_spans, segment
+from podkit.script.phrases import Phrases, phrases_for
+from podkit.script.quotes import quote_spans
+from podkit.script.sections import segment
+from podkit.text import language
+from podkit.text.article import Article
 
 
 def _sentence(text: str) -> str:
@@ -57,12 +61,20 @@ def draft(
     author: str | None = None,
     segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS,
     words_per_minute: int = settings.DEFAULT_WORDS_PER_MINUTE,
-    voice: str = settings.DEFAULT_VOICE,
-    quote_voice: str | None = settings.DEFAULT_QUOTE_VOICE,
+    voice: str | None = None,
+    quote_voice: str | None = "",
     today: datetime.date | None = None,
 ) -> Episode:
-    """An episode script for *article*, segmented to about *segment_seconds* each."""
+    """An episode script for *article*, segmented to about *segment_seconds* each.
+
+    *voice* and *quote_voice* default to the voices of the article's language;
+    a *quote_voice* of None reads quotations in the episode voice.
+    """
     show = show or settings.DEFAULT_SHOW
+    lang = article.language
+    voice = voice or language.default_voice(lang)
+    if quote_voice == "":
+        quote_voice = language.quote_voice(lang)
     title = title or article.title or _title_from_body(article)
     author = author or article.author
     date = datetime.date.fromisoformat(article.date) if article.date else (today or datetime.date.today())
@@ -89,30 +101,39 @@ def draft(
         author=author,
         date=date,
         guid=str(uuid.uuid4()),
+        language=lang,
         voice=voice,
         words_per_minute=words_per_minute,
         voices={"quote": quote_voice} if quote_voice else {},
         bio=article.bio,
     )
-    return Episode(meta, (_intro(show, title, author), *body, _outro(show, title, author, article.bio)))
+    words = phrases_for(lang)
+    return Episode(meta, (_intro(words, show, title, author), *body, _outro(words, show, title, author, article.bio)))
 
 
-def _intro(show: str, title: str, author: str | None) -> Segment:
-    byline = f"{_sentence(title)[:-1]}, by {author}." if author else _sentence(title)
-    welcome = Paragraph((Span(f"Welcome to {_sentence(show)[:-1]}."), Pause(0.5), Span(byline)))
-    return Segment("intro", "Introduction", (welcome,))
+def _bare(text: str) -> str:
+    """*text* as one sentence without its final stop, to go inside a phrase."""
+    return _sentence(text)[:-1]
 
 
-def _outro(show: str, title: str, author: str | None, bio: str | None) -> Segment:
+def _intro(words: Phrases, show: str, title: str, author: str | None) -> Segment:
+    show, title = _bare(show), _bare(title)
+    byline = words.title_by.format(title=title, author=author) if author else words.title_only.format(title=title)
+    welcome = Paragraph((Span(words.welcome.format(show=show)), Pause(0.5), Span(byline)))
+    return Segment("intro", words.intro_heading, (welcome,))
+
+
+def _outro(words: Phrases, show: str, title: str, author: str | None, bio: str | None) -> Segment:
     """The credits: who wrote it, their bio, and a sign-off."""
+    show, title = _bare(show), _bare(title)
     if author:
-        lines = [f"That was {_sentence(title)[:-1]}, written by {author}."]
+        lines = [words.that_was_by.format(title=title, author=author)]
     else:
-        lines = [f"That was {_sentence(title)}"]
+        lines = [words.that_was.format(title=title)]
     if bio:
         lines.append(_sentence(bio))
-    lines.append(f"Thanks for listening to {_sentence(show)}")
-    return Segment("outro", "Credits", tuple(Paragraph((Span(t),)) for t in lines))
+    lines.append(words.thanks.format(show=show))
+    return Segment("outro", words.outro_heading, tuple(Paragraph((Span(t),)) for t in lines))
 
 
 def _title_from_body(article: Article) -> str:

@@ -26,12 +26,15 @@ import yaml
 from podkit import settings
 from podkit.errors import InvalidSettingError, ScriptError, clipped, shown
 from podkit.script.model import SURROGATE_RE, VOICE_NAME_RE, Meta, Music
+from podkit.text import language
 
 KNOWN_KEYS = (
-    "show", "title", "author", "date", "guid", "language", "voice", "rate", "pause",
+    "show", "title", "author", "date", "guid", "lang", "language", "voice", "rate", "pause",
     "voices", "pronounce", "cover", "music", "bio", "description",
 )  # fmt: skip
 PAUSE_KEYS = ("paragraph", "segment")
+#: A BCP 47 language tag as scripts write it: "en", "de", "pt-BR", "zh-Hans".
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,2}")
 MUSIC_KEYS = ("intro", "outro", "sting", "duck_db", "fade_seconds", "lead_seconds")
 
 #: Limits of front-matter numbers that only the script sets (rate and ``[pause]``
@@ -230,7 +233,8 @@ def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Met
     paragraph_pause = _break(pause, "paragraph", settings.DEFAULT_PARAGRAPH_PAUSE_SECONDS, line)
     segment_pause = _break(pause, "segment", settings.DEFAULT_SEGMENT_PAUSE_SECONDS, line)
     music = _music(data, line)
-    voice = _string(data.get("voice"), "voice", line("voice")) or settings.DEFAULT_VOICE
+    lang = _language(data, line)
+    voice = _string(data.get("voice"), "voice", line("voice")) or language.default_voice(lang)
     voices = _voices(data.get("voices"), line)
     return Meta(
         show=_string(data.get("show"), "show", line("show"), required=True) or "",
@@ -238,7 +242,7 @@ def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Met
         author=_string(data.get("author"), "author", line("author")),
         date=date,
         guid=_string(data.get("guid"), "guid", line("guid")),
-        language=_string(data.get("language"), "language", line("language")) or "en",
+        language=lang,
         voice=voice,
         words_per_minute=words_per_minute,
         paragraph_pause=paragraph_pause,
@@ -251,6 +255,19 @@ def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Met
         description=_string(data.get("description"), "description", line("description")),
         lines=key_lines,
     )
+
+
+def _language(data: dict, line: LineOf) -> str:
+    """``lang:`` (``language:`` is read too, as older scripts wrote it; not both)."""
+    if "lang" in data and "language" in data:
+        raise ScriptError(
+            "write the language once, as 'lang:' (this script also has 'language:')", line=line("language")
+        )
+    key = "lang" if "lang" in data else "language"
+    value = _string(data.get(key), key, line(key)) or "en"
+    if not LANGUAGE_RE.fullmatch(value):
+        raise ScriptError(f"'{key}' must be a language code like en, de or pt-BR, not {shown(value)}", line=line(key))
+    return value
 
 
 def _date(value: Any, line: int) -> datetime.date | None:
@@ -374,8 +391,7 @@ def to_yaml(meta: Meta) -> str:
     for key in ("author", "date", "guid"):
         if getattr(meta, key) is not None:
             data[key] = getattr(meta, key)
-    if meta.language != "en":
-        data["language"] = meta.language
+    data["lang"] = meta.language
     data["voice"] = meta.voice
     data["rate"] = meta.words_per_minute
     data["pause"] = {"paragraph": meta.paragraph_pause, "segment": meta.segment_pause}

@@ -7,7 +7,7 @@ The modules follow the data, top to bottom:
 - :mod:`podkit.text.junk`: the junk rules (navigation, sign-up lines, related links, cookie notices ...)
 - :mod:`podkit.text.bylines`: bylines, author bios and dates in single lines
 - :mod:`podkit.text.extract`: the article's run of prose, its title, author, bio and date
-- :mod:`podkit.text.article`: ``Article`` and ``clean``, ``segment`` into sections, ``quote_spans``
+- :mod:`podkit.text.article`: ``Article`` and ``clean``
 - :mod:`podkit.text.sentences`, :mod:`podkit.text.markdown`: the one sentence splitter, the one ``plain_text``
 - :mod:`podkit.text.speech`: written text -> what the voice should say
 

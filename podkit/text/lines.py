@@ -15,15 +15,27 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["HEAD_CHARS", "TAIL_CHARS", "WORD_RE", "Unit", "parse_front_matter", "split_units"]
+__all__ = ["HEAD_CHARS", "TAIL_CHARS", "WORD_RE", "Unit", "count_words", "parse_front_matter", "split_units"]
 
 WORD_RE = re.compile(r"\w+")
+#: Han, kana: scripts written without spaces between words.
+_UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Characters per word in those scripts (Japanese and Chinese words average about two).
+_UNSPACED_CHARS_PER_WORD = 2
+
+
+def count_words(text: str) -> int:
+    """Words in *text*: runs of word characters, and in Chinese or Japanese about one per
+    two characters, since those scripts put no space between words."""
+    return len(WORD_RE.findall(text)) + len(_UNSPACED_RE.findall(text)) // _UNSPACED_CHARS_PER_WORD
+
+
 # Rules look at most this many characters of a line (start or end), keeping them linear.
 HEAD_CHARS = 240
 TAIL_CHARS = 160
 _SPACES_RE = re.compile(r"[ \t\f\v]+")
-_ENDS_SENTENCE_RE = re.compile(r"[.!?…:;][\"'”’»)\]]?$|[\"”»]$")
-_SENTENCE_BREAK_RE = re.compile(r"[.!?…][\"'”’»)]? [\"'“‘«(]?[A-Z0-9]")
+_ENDS_SENTENCE_RE = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』）]?$|[\"”»」』]$")
+_SENTENCE_BREAK_RE = re.compile(r"[.!?…][\"'”’»)]? [\"'“‘«(]?[A-Z0-9]|[。！？][」』）]?(?=.)")
 
 
 @dataclass
@@ -41,7 +53,7 @@ class Unit:
 
     def __post_init__(self) -> None:
         self.low = self.text[:HEAD_CHARS].casefold()
-        self.words = len(WORD_RE.findall(self.text))
+        self.words = count_words(self.text)
         self.ends_sentence = bool(_ENDS_SENTENCE_RE.search(self.text[-TAIL_CHARS:]))
         self.sentences = len(_SENTENCE_BREAK_RE.findall(self.text)) + 1
 
