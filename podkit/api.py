@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podkit import files, formats, script, settings
-from podkit.errors import InputError, ScriptError
+from podkit.errors import InputError, ScriptError, shown
 from podkit.rendering import run
 from podkit.rendering.plan import Plan, plan
 from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, check_length, resolve
 from podkit.rendering.run import EventHandler, Result
 from podkit.rendering.workers import WarmWorkers
-from podkit.text import speech
+from podkit.text import language, speech
 from podkit.text.markdown import plain_text
 
 ScriptSource = str | Path | script.Episode
@@ -89,20 +89,29 @@ def dry_run(source: ScriptSource, asked: RenderSettings | None = None) -> Plan:
     return plan(prepare(source, asked))
 
 
-def spoken(text: str, lexicon: dict[str, str] | None = None) -> str:
-    """The spoken form of *text* on one line (``£220m`` -> ``two hundred and twenty million pounds``)."""
+def spoken(text: str, lexicon: dict[str, str] | None = None, lang: str = "en") -> str:
+    """The spoken form of *text* on one line (``£220m`` -> ``two hundred and twenty million pounds``),
+    by the rules of language *lang*."""
     if not text.strip():
         raise InputError("nothing to say: the text is empty")
-    return " ".join(speech.normalize(text, speech.lexicon_with(lexicon)).split())
+    if not language.is_tag(lang):
+        raise InputError(f"--lang must be a language code like en, de or pt-BR, not {shown(lang)}")
+    return " ".join(speech.normalize(text, speech.lexicon_with(lexicon), lang).split())
 
 
-def say(text: str, output: str | Path | None = None, asked: RenderSettings | None = None) -> str:
-    """The spoken form of *text*; with *output*, also rendered there (an episode of one segment)."""
-    said = spoken(text)
+def say(text: str, output: str | Path | None = None, asked: RenderSettings | None = None, lang: str = "en") -> str:
+    """The spoken form of *text*; with *output*, also rendered there (an episode of one segment)
+    in the voice of language *lang* unless *asked* names one."""
+    said = spoken(text, lang=lang)
     if output is not None:
         words = " ".join(text.split())
         segment = script.Segment("say", "Say", (script.Paragraph((script.Span(words),)),))
-        meta = script.Meta(show="podkit", title=" ".join(words.split()[:8]) or "say")
+        meta = script.Meta(
+            show="podkit",
+            title=" ".join(words.split()[:8]) or "say",
+            language=lang,
+            voice=language.default_voice(lang),
+        )
         asked = dataclasses.replace(asked or RenderSettings(), output=Path(output), sidecars=False)
         render_resolved(resolve(script.Episode(meta, (segment,)), asked))
     return said
@@ -124,6 +133,38 @@ def check(source: ScriptSource) -> list[SegmentReport]:
     for segment in episode.segments:
         text = "\n".join(plain_text(p.text) for p in segment.paragraphs)
         reports.append(
-            SegmentReport(segment.id, segment.line, speech.explain(text, lexicon), speech.lint(text, lexicon))
+            SegmentReport(
+                segment.id,
+                segment.line,
+                speech.explain(text, lexicon, episode.meta.language),
+                speech.lint(text, lexicon, episode.meta.language),
+            )
         )
+    if episode.meta.title_guessed and reports:  # with the first segment: the intro speaks the title
+        reports[0].warnings.insert(0, _guessed_title_warning(episode.meta))
+    if not language.has_voice(episode.meta.language) and reports:
+        reports[0].warnings.insert(0, _no_voice_warning(episode.meta))
     return reports
+
+
+def _no_voice_warning(meta: script.Meta) -> speech.LintWarning:
+    """The warning for a language eSpeak NG has no voice for: the script is read with the
+    English voice and English-less number rules unless ``voice:`` names one."""
+    return speech.LintWarning(
+        "no-voice",
+        meta.language,
+        f"eSpeak NG has no voice for language {shown(meta.language)}: set 'voice:' (see 'podkit voices') "
+        "or correct 'lang:'",
+    )
+
+
+def _guessed_title_warning(meta: script.Meta) -> speech.LintWarning:
+    """The warning for a title a draft guessed (no headline was found): it is spoken twice, in
+    the intro and the outro, so the user should read it before a render."""
+    where = f"line {meta.lines['title']}: " if "title" in meta.lines else ""
+    return speech.LintWarning(
+        "guessed-title",
+        meta.title,
+        f"the title was guessed from the text ({where}{shown(meta.title)}): check it, "
+        "then delete the '# guessed' comment beside it",
+    )

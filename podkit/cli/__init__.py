@@ -235,7 +235,12 @@ def draft(
     columns = _columns()
     asked = columns.DraftSettings(show=show, title=title, author=author, segment_seconds=segment_seconds)
     drafted = columns.draft(input, output, asked, data=read_stdin(input), force=force)
+    meta = drafted.episode.meta
     typer.echo(f"wrote {drafted.path} ({len(drafted.episode.segments)} segments, {drafted.episode.words} words)")
+    if meta.title_guessed:
+        typer.echo(f"note: no headline found; the title was guessed ({meta.title!r}): check it", err=True)
+    if meta.language != "en":
+        typer.echo(f"note: written in language {meta.language!r}, read with voice {meta.voice!r}", err=True)
 
 
 @app.command()
@@ -316,13 +321,17 @@ def say(
         Path | None,
         typer.Option("-o", "--output", help="Also render it to this audio file; its extension decides the format."),
     ] = None,
+    lang: Annotated[
+        str,
+        typer.Option("--lang", help="The text's language, e.g. de: its number words and, with -o, its voice."),
+    ] = "en",
 ) -> None:
     """Print the spoken form of TEXT after speech normalisation (with -o, render it too)."""
     api = _api()
     if output is None:
-        typer.echo(api.spoken(text))
+        typer.echo(api.spoken(text, lang=lang))
         return
-    typer.echo(api.say(text, output, dataclasses.replace(asked, jobs=1)))
+    typer.echo(api.say(text, output, dataclasses.replace(asked, jobs=1), lang=lang))
 
 
 @app.command()

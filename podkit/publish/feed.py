@@ -117,8 +117,8 @@ def rss_item(
     sub("pubDate", pub_date(info.date))
     sub("enclosure", url=audio_url, length=str(int(length)), type=mime)
     sub("itunes:duration", str(round(duration_s)))
-    if info.author and clean_tag(info.author):
-        sub("itunes:author", clean_tag(info.author))
+    if clean_tag(info.artist):
+        sub("itunes:author", clean_tag(info.artist))
     sub("itunes:episodeType", "full")
     if image_url:
         sub("itunes:image", href=image_url)

@@ -48,6 +48,14 @@ class EpisodeInfo:
     guid: str
     language: str = "en"
 
+    @property
+    def artist(self) -> str:
+        """Who the audio tags name as the artist: the author, else the show (a player lists an
+        episode with no artist as "Unknown artist", and a column with no byline still has a show)."""
+        if self.author and clean_tag(self.author):
+            return self.author
+        return self.show
+
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # Unicode Cc, Zl and Zp: each a space
 #: Characters that show nothing yet change how text around them reads, or what it holds:

@@ -44,7 +44,7 @@ def _common_tags(info: EpisodeInfo) -> dict[str, str]:
     """The generic tag set, by ffmpeg's metadata names, already cleaned."""
     tags = {
         "title": info.title,
-        "artist": info.author,
+        "artist": info.artist,
         "album": info.show,
         "date": info.date.isoformat() if info.date else None,
         "genre": GENRE,

@@ -78,6 +78,7 @@ def plan(resolved: ResolvedEpisode, *, verify: bool = True, remember: bool = Fal
         "rate": resolved.words_per_minute,
         "lexicon": dict(resolved.lexicon),
         "pause": meta.paragraph_pause,
+        "language": meta.language,  # numbers and dates are said in it
     }
     beds = _beds(resolved)
     sting = Sting(str(resolved.music.sting), sha256_file(resolved.music.sting)) if resolved.music.sting else None
@@ -159,8 +160,9 @@ def _target(resolved: ResolvedEpisode) -> float | None:
 
 
 def _units(resolved: ResolvedEpisode, segment: script.Segment) -> list[Unit]:
-    """A segment as utterances (one per sentence, in spoken form) and pauses."""
+    """A segment as utterances (one per sentence, in spoken form, in the episode's language) and pauses."""
     units: list[Unit] = []
+    language = resolved.episode.meta.language
     for index, paragraph in enumerate(segment.paragraphs):
         if index:
             units.append(Unit(pause=resolved.episode.meta.paragraph_pause))
@@ -170,8 +172,8 @@ def _units(resolved: ResolvedEpisode, segment: script.Segment) -> list[Unit]:
                 continue
             voice = resolved.voice_for(item.voice)
             speaker = None if item.voice is None else item.voice.capitalize()
-            for sentence in utterances(plain_text(item.text)):
-                spoken = speech.normalize(sentence, resolved.lexicon).strip()
+            for sentence in utterances(plain_text(item.text), language=language):
+                spoken = speech.normalize(sentence, resolved.lexicon, language).strip()
                 if re.search(r"\w", spoken):
                     units.append(Unit(spoken, sentence, voice, resolved.words_per_minute, speaker))
     return units

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from podkit import settings
 from podkit.errors import ScriptError, clipped
 from podkit.script import body, frontmatter
 from podkit.script.body import canonical_items, slugify
@@ -63,6 +62,7 @@ from podkit.script.model import (
     Segment,
     Span,
 )
+from podkit.text import language
 
 __all__ = [
     "SEGMENT_ID_RE",
@@ -119,7 +119,7 @@ def _with_quote_voice(episode: Episode) -> Episode:
         isinstance(i, Span) and i.voice == name for s in episode.segments for p in s.paragraphs for i in p.items
     ):
         return episode
-    voices = {**meta.voices, name: settings.DEFAULT_QUOTE_VOICE}
+    voices = {**meta.voices, name: language.quote_voice(meta.language)}
     return Episode(dataclasses.replace(meta, voices=voices), episode.segments)
 
 

@@ -1,14 +1,20 @@
 """Drafting: from a cleaned article to an episode script people then edit.
 
 The intro (show, title, author) and the outro (credit from the author's bio,
-sign-off) are ordinary segments, so they can be edited like the rest.  Quoted
-speech that forms whole sentences is wrapped for the ``quote`` voice.
+sign-off) are ordinary segments, so they can be edited like the rest.  Direct
+speech is wrapped for the ``quote`` voice (the rule: :mod:`podkit.script.quotes`),
+and each body segment is titled by its subheading or its key phrase
+(:mod:`podkit.script.sections`).
+
+An article without a headline gets a title guessed from its first sentence
+(:func:`podkit.script.sections.guessed_title`), marked ``title_guessed``: the script
+says so in a comment beside ``title:``, and ``podkit check`` warns until the user
+deletes the comment.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 import uuid
 
 from podkit import settings
@@ -17,9 +23,12 @@ from podkit.script.body import MAX_SCRIPT_PARTS, canonical_items, slugify
 from podkit.script.model import Episode, Meta, Paragraph, Pause, Segment, Span
 from podkit.script.phrases import Phrases, phrases_for
 from podkit.script.quotes import quote_spans
-from podkit.script.sections import segment
+from podkit.script.sections import guessed_title, segment
 from podkit.text import language
 from podkit.text.article import Article
+
+#: The title of an article with no headline and no paragraph to guess one from.
+UNTITLED = "Untitled"
 
 
 def _sentence(text: str) -> str:
@@ -29,11 +38,11 @@ def _sentence(text: str) -> str:
     return text
 
 
-def _paragraph(text: str, quote_voice: bool, line: int = 0) -> Paragraph:
-    """A paragraph of the article, its quotations (when *quote_voice*) in the ``quote`` voice."""
+def _paragraph(text: str, quote_voice: bool, lang: str = "en") -> Paragraph:
+    """A paragraph of the article, its direct speech (when *quote_voice*) in the ``quote`` voice."""
     spans: list[Span] = []
     pos = 0
-    for start, end in quote_spans(text) if quote_voice else []:
+    for start, end in quote_spans(text, lang) if quote_voice else []:
         if start > pos:
             spans.append(Span(text[pos:start]))
         spans.append(Span(text[start:end], "quote"))
@@ -41,7 +50,7 @@ def _paragraph(text: str, quote_voice: bool, line: int = 0) -> Paragraph:
     if pos < len(text):
         spans.append(Span(text[pos:]))
     spans = [Span(" ".join(s.text.split()), s.voice) for s in spans if s.text.strip()]
-    return Paragraph(canonical_items(spans), line)
+    return Paragraph(canonical_items(spans))
 
 
 def _unique(slug: str, seen: set[str]) -> str:
@@ -75,7 +84,8 @@ def draft(
     voice = voice or language.default_voice(lang)
     if quote_voice == "":
         quote_voice = language.quote_voice(lang)
-    title = title or article.title or _title_from_body(article)
+    guessed = not (title or article.title)
+    title = title or article.title or guessed_title(article) or UNTITLED
     author = author or article.author
     date = datetime.date.fromisoformat(article.date) if article.date else (today or datetime.date.today())
     seen: set[str] = {"intro", "outro"}
@@ -83,7 +93,7 @@ def draft(
     body: list[Segment] = []
     parts = 0  # as the parser counts them: a draft is a script that reads back
     for section in segment(article, target_seconds=segment_seconds, wpm=words_per_minute):
-        paras = tuple(_paragraph(p, quote_voice is not None) for p in section.paragraphs if p.strip())
+        paras = tuple(_paragraph(p, quote_voice is not None, lang) for p in section.paragraphs if p.strip())
         if not paras:
             continue
         parts += 1 + sum(1 + len(p.items) for p in paras)
@@ -106,6 +116,7 @@ def draft(
         words_per_minute=words_per_minute,
         voices={"quote": quote_voice} if quote_voice else {},
         bio=article.bio,
+        title_guessed=guessed,
     )
     words = phrases_for(lang)
     return Episode(meta, (_intro(words, show, title, author), *body, _outro(words, show, title, author, article.bio)))
@@ -134,9 +145,3 @@ def _outro(words: Phrases, show: str, title: str, author: str | None, bio: str |
         lines.append(_sentence(bio))
     lines.append(words.thanks.format(show=show))
     return Segment("outro", words.outro_heading, tuple(Paragraph((Span(t),)) for t in lines))
-
-
-def _title_from_body(article: Article) -> str:
-    first = next((b.text for b in article.blocks if b.kind == "paragraph"), "Untitled")
-    words = re.sub(r"[^\w\s'’-]", "", first).split()[:8]
-    return " ".join(words) or "Untitled"

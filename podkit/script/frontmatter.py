@@ -9,6 +9,11 @@ A few hundred bytes of YAML can ask for gigabytes: aliases (``*a``) repeat a val
 without repeating its text, nine of them nested nine deep are a billion strings.
 So YAML is read with aliases refused, nesting and size bounded, and messages
 quote values only clipped (:func:`~podkit.errors.shown`).
+
+One comment has a meaning: a draft writes :data:`GUESSED_TITLE_COMMENT` beside a title it
+guessed from the text (no headline was found), read back as ``Meta.title_guessed``; ``podkit
+check`` warns while it is there, and deleting the comment is how the user says the title is
+checked (editing the title alone leaves it marked).
 """
 
 from __future__ import annotations
@@ -33,8 +38,12 @@ KNOWN_KEYS = (
     "voices", "pronounce", "cover", "music", "bio", "description",
 )  # fmt: skip
 PAUSE_KEYS = ("paragraph", "segment")
-#: A BCP 47 language tag as scripts write it: "en", "de", "pt-BR", "zh-Hans".
-LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,2}")
+
+#: What a draft writes beside a title it guessed from the text (no headline was found): the
+#: user checks the title and deletes the comment, and ``podkit check`` warns until then.
+GUESSED_TITLE_COMMENT = "# guessed from the first sentence: check it, then delete this comment"
+#: The comment that marks a title as guessed, as read back: any comment opening with "guessed".
+_GUESSED_RE = re.compile(r"\s+#\s*guessed\b", re.I)
 MUSIC_KEYS = ("intro", "outro", "sting", "duck_db", "fade_seconds", "lead_seconds")
 
 #: Limits of front-matter numbers that only the script sets (rate and ``[pause]``
@@ -165,7 +174,36 @@ def read(lines: Iterable[str]) -> tuple[Meta, int]:
     else:
         raise ScriptError("the front matter is not closed with a '---' line", line=1)
     yaml_text = "\n".join(yaml_lines)
-    return meta_from_yaml(_load(yaml_text), _key_lines(yaml_text, 2), 1), len(yaml_lines) + 2
+    key_lines = _key_lines(yaml_text, 2)
+    meta = meta_from_yaml(_load(yaml_text), key_lines, 1)
+    if "title" in key_lines and _marked_guessed(yaml_lines, key_lines["title"] - 2):
+        meta = dataclasses.replace(meta, title_guessed=True)
+    return meta, len(yaml_lines) + 2
+
+
+def _marked_guessed(yaml_lines: list[str], index: int) -> bool:
+    """Whether the ``title:`` entry on ``yaml_lines[index]`` carries the comment a draft writes
+    beside a guessed title (:data:`GUESSED_TITLE_COMMENT`): a YAML comment opening with
+    ``# guessed``, after the value (a ``#`` inside a quoted title is not one).
+
+    Only the title's own lines are read again (up to the next top-level line), so the cost is
+    that of the title, not of the front matter.
+    """
+    end = index + 1
+    while end < len(yaml_lines) and (not yaml_lines[end].strip() or yaml_lines[end][:1] in " \t"):
+        end += 1
+    entry = "\n".join(yaml_lines[index:end])
+    if "#" not in entry:
+        return False
+    try:
+        node = yaml.compose(entry, Loader=_Loader)
+    except yaml.YAMLError:
+        return False
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        return False
+    value = node.value[0][1]
+    after = entry[value.end_mark.index :].split("\n", 1)[0]
+    return _GUESSED_RE.match(after) is not None
 
 
 def _load(yaml_text: str) -> Any:
@@ -265,7 +303,7 @@ def _language(data: dict, line: LineOf) -> str:
         )
     key = "lang" if "lang" in data else "language"
     value = _string(data.get(key), key, line(key)) or "en"
-    if not LANGUAGE_RE.fullmatch(value):
+    if not language.is_tag(value):
         raise ScriptError(f"'{key}' must be a language code like en, de or pt-BR, not {shown(value)}", line=line(key))
     return value
 
@@ -407,4 +445,18 @@ def to_yaml(meta: Meta) -> str:
     for key in ("bio", "description"):
         if getattr(meta, key) is not None:
             data[key] = getattr(meta, key)
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    if not meta.title_guessed:
+        return _dump(data)
+    # the title on one line (however long), so that its comment can stand beside it
+    title = _dump({"title": data.pop("title")}, width=_ONE_LINE).rstrip("\n")
+    if "\n" in title:  # cannot happen to a one-line string; a comment would be lost in it
+        return _dump({"show": data.pop("show"), "title": meta.title, **data})
+    return _dump({"show": data.pop("show")}) + f"{title}  {GUESSED_TITLE_COMMENT}\n" + _dump(data)
+
+
+#: A line width no title reaches: the dumper then writes a value on one line.
+_ONE_LINE = 1 << 30
+
+
+def _dump(data: dict[str, Any], width: int = 100) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=width) if data else ""

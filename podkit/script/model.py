@@ -102,6 +102,9 @@ class Meta:
     music: Music = field(default_factory=Music)
     bio: str | None = None
     description: str | None = None
+    #: the title was guessed from the text, not found on the page: written as a comment beside
+    #: ``title:`` (:data:`podkit.script.frontmatter.GUESSED_TITLE_COMMENT`) until the user deletes it
+    title_guessed: bool = False
     #: where each front-matter key was written ("voice", "music.intro" ...), for messages
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 

@@ -12,11 +12,12 @@ LONG_SENTENCE_WORDS = 40
 """Sentences longer than this are flagged by :func:`lint` (eSpeak reads them in one breath)."""
 
 
-def lint(text: str, lexicon: Mapping[str, str] | None = None) -> list[LintWarning]:
-    """What eSpeak is still likely to read badly: unknown all-caps tokens, symbols, long sentences."""
-    _, ctx = run(text, lexicon)
+def lint(text: str, lexicon: Mapping[str, str] | None = None, language: str = "en") -> list[LintWarning]:
+    """What eSpeak is still likely to read badly in a text in *language*: unknown all-caps
+    tokens, symbols, long sentences."""
+    _, ctx = run(text, lexicon, language)
     warnings = list(ctx.warnings.values())
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text, language):
         words = sentence.split()
         if len(words) > LONG_SENTENCE_WORDS:
             start = " ".join(words[:8])

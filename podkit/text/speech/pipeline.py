@@ -8,7 +8,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from podkit.text.speech import acronyms, dates, money, numbers, roman, symbols, titles, units, web
+from podkit.text.language import primary
+from podkit.text.speech import acronyms, dates, money, numbers, other_languages, roman, symbols, titles, units, web
 from podkit.text.speech.lexicon import lexicon_items, lexicon_rules
 from podkit.text.speech.rules import Context, Rule, Segment, apply_rule, join_segments
 
@@ -67,7 +68,16 @@ RULES: tuple[Rule, ...] = (
 )
 """The pipeline, in order: each rule sees only text the rules before it left raw, so the
 most specific come first ("£5m" is money before "5m" can be metres).  The lexicon runs
-before all of these."""
+before all of these.  They are the rules for English: a text in another language goes
+through :func:`rules_for` its language instead."""
+
+
+def rules_for(language: str) -> tuple[Rule, ...]:
+    """The rules for a text in *language* (a BCP 47 tag): :data:`RULES` for English, else
+    those of :mod:`podkit.text.speech.other_languages` (none of the English-only ones)."""
+    if primary(language) == "en":
+        return RULES
+    return other_languages.rules_for(language)
 
 
 # Same-length stand-ins so the rules see one apostrophe, one hyphen and one space.
@@ -176,15 +186,17 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def run(text: str, lexicon: Mapping[str, str] | None) -> tuple[list[tuple[int, str, list[Segment]]], Context]:
-    """Each line of *text* as (offset, line, segments) after the lexicon and every rule,
-    and the context holding what the rules reported."""
+def run(
+    text: str, lexicon: Mapping[str, str] | None, language: str = "en"
+) -> tuple[list[tuple[int, str, list[Segment]]], Context]:
+    """Each line of *text* as (offset, line, segments) after the lexicon and every rule of
+    *language*, and the context holding what the rules reported."""
     if not isinstance(text, str):
         text = str(text)
     items = lexicon_items(lexicon)
     user_rules = lexicon_rules(items)
-    rules = user_rules + RULES
-    ctx = Context(acronyms_known=frozenset(k for k, _ in items if k.isupper()))
+    rules = user_rules + rules_for(language)
+    ctx = Context(acronyms_known=frozenset(k for k, _ in items if k.isupper()), language=language)
     out = []
     for offset, line in _lines(text):
         keep = sorted(m.span() for r in user_rules for m in r.pattern.finditer(line))
@@ -195,13 +207,14 @@ def run(text: str, lexicon: Mapping[str, str] | None) -> tuple[list[tuple[int, s
     return out, ctx
 
 
-def normalize(text: str, lexicon: Mapping[str, str] | None = None) -> str:
-    """Written -> spoken text, one output line per input line, safe for eSpeak.
+def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str = "en") -> str:
+    """Written -> spoken text in *language* (a BCP 47 tag), one output line per input line,
+    safe for eSpeak.
 
     Sentence punctuation stays so eSpeak still phrases naturally, but no abbreviation dot is
     left for eSpeak to read as a sentence break ("Dr. Smith" -> "doctor Smith").
     """
-    lines, _ = run(text, lexicon)
+    lines, _ = run(text, lexicon, language)
     return "\n".join(_tidy_line(join_segments(segs)[0]) for _, _, segs in lines)
 
 
@@ -229,9 +242,9 @@ def _change(offset: int, line: str, rewritten: list[Segment]) -> Change | None:
     return Change(written, spoken.strip(), offset + start, offset + end)
 
 
-def explain(text: str, lexicon: Mapping[str, str] | None = None) -> list[Change]:
+def explain(text: str, lexicon: Mapping[str, str] | None = None, language: str = "en") -> list[Change]:
     """Every place where the spoken form differs from the written one, in order."""
-    lines, _ = run(text, lexicon)
+    lines, _ = run(text, lexicon, language)
     changes: list[Change] = []
     for offset, line, segs in lines:
         for rewritten in _rewritten_runs(line, segs):

@@ -40,6 +40,7 @@ class Context:
 
     warnings: dict[tuple[str, str], LintWarning] = field(default_factory=dict)
     acronyms_known: frozenset[str] = frozenset()
+    language: str = "en"  # the BCP 47 tag of the text (rules for other languages read it)
 
     def warn(self, kind: str, text: str, message: str) -> None:
         """Report once per (kind, text)."""
