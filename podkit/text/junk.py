@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from podkit.text.bylines import DATE_RES, byline_name
+from podkit.text.bylines import DATE_RES, byline_name, name_line
 from podkit.text.lines import HEAD_CHARS, TAIL_CHARS, WORD_RE, Unit
 
 __all__ = ["JUNK_RULES", "HeadRule", "classify_junk"]
@@ -134,10 +134,25 @@ def rule_cookie_notice(u: Unit) -> bool:
 
 
 def rule_byline(u: Unit) -> bool:
-    """Bylines ("By Jane Doe", "Words by Jane Doe | Political editor")."""
-    if u.text.casefold() in {"by", "author", "authors"}:
+    """Bylines ("By Jane Doe", "Words by Jane Doe | Political editor", "Jane Doe 2 hours ago").
+
+    A byline may run on into a sentence about the writer ("By Jane Doe, a senior
+    editor who covers ..."): the name, a comma, then who they are.
+    """
+    if u.text.casefold() in {"by", "author", "authors", "written by"}:
         return True
-    return u.words <= 14 and not u.ends_sentence and byline_name(u.text) is not None
+    name = byline_name(u.text)
+    if u.words <= 14 and not u.ends_sentence and (name or name_line(u.text)):
+        return True
+    return (
+        name is not None
+        and u.words <= 60
+        and u.low.startswith("by ")
+        and _BYLINE_APPOSITIVE_RE.match(u.text[len("by ") + len(name) :]) is not None
+    )
+
+
+_BYLINE_APPOSITIVE_RE = re.compile(r"^, (?:a|an|the|our|senior|chief|staff|contributing|deputy)\b", re.I)
 
 
 _TIME_WORDS_RE = re.compile(
@@ -151,7 +166,7 @@ _DATELINE_START_RE = re.compile(r"^(?:published|updated|posted|last updated)\b")
 
 def rule_dateline(u: Unit) -> bool:
     """Datelines and timestamps ("Published 3 March 2024, 9:41 am GMT", "Updated 2 hours ago")."""
-    if u.words > 16 or u.ends_sentence and u.words > 10:
+    if u.words > 24 or u.ends_sentence and u.words > 10:  # "Published ... Last modified on ...": two dates
         return False
     rest = u.low
     for regex in DATE_RES:
@@ -172,13 +187,23 @@ _CAPTION_RE = re.compile(
 )
 
 
+# A photographer's credit: "Chang W. Lee/The New York Times", "Benoit Tessier/Reuters" (a name,
+# a slash with no spaces, the agency or paper), alone on a line or ending a caption.
+_NAME_WORD = r"[A-Z](?:[a-z][\w'’-]*|\.)"
+_PHOTO_CREDIT_RE = re.compile(
+    rf"(?:^|\s){_NAME_WORD}(?: {_NAME_WORD}){{1,3}}/[A-Z][\w.&'’-]*(?: (?:[A-Z][\w.&'’-]*|of|the|and)){{0,4}}$"
+)
+
+
 def rule_caption_or_credit(u: Unit) -> bool:
-    """Photo captions and credits ("Photo: Jane Doe/Getty Images", "(AP Photo/John Smith)")."""
+    """Photo captions and credits ("Photo: Jane Doe/Getty Images", "(AP Photo/John Smith)", "Ann Lee/Reuters")."""
     if u.words > 45:
         return False
     tail = u.text[-TAIL_CHARS:].casefold()
     if u.low.startswith("(") and tail.endswith(")") and u.words <= 12:
         return True  # "(Jacquelyn Martin / Associated Press)"
+    if _PHOTO_CREDIT_RE.search(u.text[-TAIL_CHARS:]):
+        return True
     return bool(_CAPTION_RE.search(u.low) or _CAPTION_RE.search(tail))
 
 
