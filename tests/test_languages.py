@@ -374,9 +374,7 @@ def test_say_reads_numbers_in_the_language_asked():
 
 
 def test_say_refuses_a_language_that_is_not_a_tag():
-    result = subprocess.run(
-        [*PODKIT, "say", "--lang", "en us!", "hello"], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([*PODKIT, "say", "--lang", "en us!", "hello"], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr == "podkit: --lang must be a language code like en, de or pt-BR, not 'en us!'\n"
 

@@ -101,6 +101,8 @@ HOSTILE_VALUES = [
     "!!omap [a: 1, b: 2]",
     "!!timestamp 2024-02-30",
     "!!int x",
+    "!!int",
+    "!!float",
     "!!float x",
     "!" + "t" * 500 + " x",
     "{[a]: b}",

@@ -105,13 +105,14 @@ class _Loader(yaml.SafeLoader):
         5,000 digits, ``!!timestamp 2024-02-30``, ``!!int x``)."""
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError, IndexError) as exc:  # IndexError: an empty ``!!int``
             kind = node.tag.rsplit(":", 1)[-1]
             written = node.value if isinstance(node.value, str) else ""
             if kind == "int" and len(written) > sys.get_int_max_str_digits():
                 problem = f"a number of {len(written):,} digits is more than any setting needs"
                 raise _Refused(problem=problem, problem_mark=node.start_mark) from None
-            problem = f"cannot read {shown(written, 20)} as {kind} ({clipped(str(exc), 60)})"
+            why = "it is empty" if isinstance(exc, IndexError) else clipped(str(exc), 60)
+            problem = f"cannot read {shown(written, 20)} as {kind} ({why})"
             raise yaml.constructor.ConstructorError(problem=problem, problem_mark=node.start_mark) from None
 
     def construct_scalar(self, node: yaml.ScalarNode | yaml.MappingNode) -> str:

@@ -153,9 +153,10 @@ def _text(element: HtmlElement, limit: int = _MAX_FIELD_CHARS, joiner: str = "")
         else:
             piece = node.tail if node is not element else None
         if piece:
+            piece = _SPACES_RE.sub(" ", piece)  # counted as shown: indentation is not text
             parts.append(piece)
-            size += len(piece)
-    return _SPACES_RE.sub(" ", joiner.join(parts)[:limit]).strip()
+            size += len(piece.strip())
+    return _SPACES_RE.sub(" ", joiner.join(parts)).strip()[:limit]
 
 
 def _meta_values(root: HtmlElement) -> dict[str, str]:
