@@ -170,6 +170,29 @@ def test_article_author_before_the_publisher_in_meta_author() -> None:
     assert meta_of(page(head)).author == "Ada Lovelace"
 
 
+def test_a_link_to_the_writers_page_is_a_byline() -> None:
+    body = '<div class="t-meta"><a href="https://example.com/about/editors/jon-fingas/" class="th">Jon Fingas</a></div>'
+    assert meta_of(page(body_top=body)).author == "Jon Fingas"
+    other = '<div><a href="https://example.com/sections/politics/">Politics Desk</a></div>'
+    assert meta_of(page(body_top=other)).author is None
+
+
+def test_a_printed_by_line_is_a_byline_whatever_its_markup() -> None:
+    body = '<div class="x1"><div class="x2">By <span class="x3">Yomi Kazeem</span></div></div>'
+    assert meta_of(page(body_top=body)).author == "Yomi Kazeem"
+
+
+def test_an_indented_byline_keeps_the_whole_name() -> None:
+    body = (
+        '<p class="byline__name">\n'
+        + " " * 60
+        + '<a href="/x" rel="author">\n'
+        + " " * 60
+        + "Rebecca Hersher\n</a></p>"
+    )
+    assert meta_of(page(body_top=body)).author == "Rebecca Hersher"
+
+
 def test_no_author_anywhere() -> None:
     assert meta_of(page(title=HEADLINE)).author is None
 

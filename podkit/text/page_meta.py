@@ -83,6 +83,16 @@ _TITLE_KEYS = (
 )
 _AUTHOR_KEYS = ("dc:creator", "dcterm:creator", "article:author", "author", "parsely-author")
 _BYLINE_CLASS_RE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+#: A printed byline's opening, and how long a line that opens so may be to count as one.
+_BY_OPENING_RE = re.compile(r"\s*(?:by|written by|words by|story by)\s*:?\s*$|\s*(?:by|written by)\s+[A-Z]", re.I)
+_BY_LINE_MAX_CHARS = 80
+#: A link to a writer's page ("/author/jane-doe", "/people/123/jane-doe", "/about/editors/x"):
+#: how most news sites link a byline's name, whatever their class names.
+_AUTHOR_HREF_RE = re.compile(
+    r"/(?:authors?|people|staff|contributors?|writers?|editors?|columnists?|journalists?|reporters?|profiles?)"
+    r"/[^/?#\s]",
+    re.I,
+)
 _SPACES_RE = re.compile(r"\s+")
 _TOKEN_RE = re.compile(r"\w+")
 
@@ -312,6 +322,38 @@ def _byline_elements(root: HtmlElement) -> Iterator[str]:
         yield _text(name if name is not None else element, _BYLINE_MAX_CHARS, " ")
 
 
+def _author_links(root: HtmlElement) -> Iterator[str]:
+    """Texts of visible links to a writer's page (see :data:`_AUTHOR_HREF_RE`), in page order:
+    the byline of a page whose markup names no byline."""
+    found = 0
+    for element in islice(root.iter("a"), _MAX_ELEMENTS):
+        href = (element.get("href") or "")[:500]
+        if not _AUTHOR_HREF_RE.search(href) or _hidden(element):
+            continue
+        text = _text(element, _BYLINE_MAX_CHARS + 1, " ")
+        if text and len(text) < _BYLINE_MAX_CHARS:
+            yield text
+            found += 1
+            if found >= _MAX_BYLINE_CANDIDATES:
+                return
+
+
+def _by_lines(root: HtmlElement) -> Iterator[str]:
+    """Texts of short visible elements that open with "By " ("By <span>Jane Doe</span>"), in
+    page order: a byline printed as one, whatever its markup."""
+    found = 0
+    for element in islice(root.iter(), _MAX_ELEMENTS):
+        own = element.text if isinstance(element.tag, str) else None
+        if not own or not _BY_OPENING_RE.match(own) or element.tag in ("script", "style", "title"):
+            continue
+        text = _text(element, _BYLINE_MAX_CHARS + 1, " ")
+        if len(text) < _BY_LINE_MAX_CHARS and not _hidden(element):
+            yield text
+            found += 1
+            if found >= _MAX_BYLINE_CANDIDATES:
+                return
+
+
 # ---------------------------------------------------------------------------
 # Cleaning a byline
 # ---------------------------------------------------------------------------
@@ -437,7 +479,7 @@ def _author(root: HtmlElement, article: dict[str, Any] | None, values: dict[str,
     if article is not None:
         sources.append(_jsonld_names(article.get("author")))
     sources += [[values[k]] for k in _AUTHOR_KEYS if values.get(k)]
-    bylines = ([text] for text in _byline_elements(root))
+    bylines = ([text] for text in chain(_byline_elements(root), _author_links(root), _by_lines(root)))
     for raw in chain(sources, bylines):
         names = [n for text in raw for n in clean_author_names(text) if n.casefold() not in sites]
         if names:
