@@ -150,6 +150,11 @@ def test_byline_names_stop_at_the_date_or_outlet() -> None:
     assert name_line("Jane Doe • 8h") == "Jane Doe"
     assert name_line("Top Stories") is None and name_line("Jane Doe") is None
     assert name_line("Jane Doe", alone=True) == "Jane Doe"
+    # the date after the outlet, parts set apart by dots or bars
+    assert name_line("Pete Evans · CBC News · Posted: Oct 14, 2022 9:27 AM ET | Last Updated: 24 minutes ago") == (
+        "Pete Evans"
+    )
+    assert name_line("Jane Doe | Home | Sport") is None
 
 
 # --- bio ------------------------------------------------------------------------------

@@ -176,7 +176,7 @@ def name_line(text: str, *, alone: bool = False) -> str | None:
     """
     head = text[:HEAD_CHARS].strip()
     words = head.split()
-    if len(words) > 16 or head.endswith((".", "!", "?")) and len(words) > 5:
+    if len(words) > 24 or head.endswith((".", "!", "?")) and len(words) > 5:
         return None
     count = _name_words(words, least=2)
     if not 2 <= count <= 4 and not (count == 5 and any(len(w) == 2 and w.endswith(".") for w in words[:5])):
@@ -185,7 +185,15 @@ def name_line(text: str, *, alone: bool = False) -> str | None:
     rest = head[len(" ".join(words[:count])) :].strip()
     if not rest or alone and words[count - 1].endswith(",") and _OUTLET_RE.match(rest):
         return name if alone else None
-    return name if _NAME_TAIL_RE.match(rest) else None
+    if _NAME_TAIL_RE.match(rest):
+        return name
+    # "Jane Doe · The Paper · Posted: May 2, 2024": the date comes after the outlet
+    parts = [p.strip() for p in _PART_SEPARATOR_RE.split(rest)[1:4]]
+    return name if _PART_SEPARATOR_RE.match(rest) and any(_NAME_TAIL_RE.match(p) for p in parts) else None
+
+
+#: The separators of a byline's parts: "Jane Doe · The Paper · Posted ...", "Jane Doe | Gazette | May 2".
+_PART_SEPARATOR_RE = re.compile(r"\s*[|•·–—]\s*")
 
 
 _AUTHOR_TAIL_RE = re.compile(r"\s(?:on|at|in|for|\||,|–|—|-|·|•)\s.*$|\s(?:on|at|\d+)$", re.I)

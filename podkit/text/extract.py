@@ -398,7 +398,7 @@ def _author_candidates(units: list[Unit], first: int, start: int, end: int) -> l
         rank, name = None, None
         if u.junk == "author_bio":
             rank, name = _BIO, bio_name(split_bio(u.text)[0])
-        elif (u.junk == "byline" or u.words <= 16) and (head or i >= last_prose):
+        elif (u.junk in ("byline", "dateline") or u.words <= 16) and (head or i >= last_prose):
             name = _byline_author(units, i)
             explicit = byline_name(u.text) is not None or u.text.casefold().rstrip(":") in _LONE_BY
             rank = (_BY_ABOVE if explicit else _NAME_DATED_ABOVE) if head else _BYLINE_BELOW
