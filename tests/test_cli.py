@@ -97,9 +97,12 @@ def test_clean_reads_stdin():
 def test_voices_lists_ids():
     result = runner.invoke(app, ["voices", "--lang", "en"])
     assert result.exit_code == 0
-    ids = result.output.split()
+    lines = result.output.splitlines()
+    # eSpeak NG's ids, one a line as always; Piper voices (piper:NAME, with details) after them
+    ids = [line for line in lines if not line.startswith("piper:")]
     assert "en-us" in ids and "en-us+f3" in ids
-    assert all(i.startswith("en") for i in ids)
+    assert all(i.startswith("en") and " " not in i for i in ids)
+    assert lines[: len(ids)] == ids
 
 
 def test_draft_then_refuse_overwrite(tmp_path: Path):

@@ -101,7 +101,10 @@ def _load_backend() -> None:
         import espeakng_loader  # noqa: PLC0415  (start-up: 20 ms, Linux only, needed once eSpeak is)
     except ImportError:  # pragma: no cover - fall back to a system eSpeak NG
         return
-    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    # loaded before pyttsx3, whose own dlopen by soname then finds it; kept out of the global
+    # symbol scope (RTLD_LOCAL): Piper's bridge (podkit.audio.piper, trap 1 there) carries its own
+    # eSpeak NG with the same exported names and crashed calling into this one
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_LOCAL)
     data = Path(os.environ.get("ESPEAK_DATA_PATH") or espeakng_loader.get_data_path())
     if not (data / _STEADY_MARK).exists():
         steady = _steady_data(data)

@@ -19,6 +19,8 @@ start-up speed, each marked ``noqa: PLC0415``:
 - ``podkit/rendering/assemble.py``: the PCM exporter (numpy, soxr), only for non-MP3 output;
 - ``podkit/audio/engine.py``: pyttsx3 and its eSpeak NG driver, espeakng-loader, platformdirs and
   importlib.metadata, only when speech, the voice list or the engine's version is needed;
+- ``podkit/audio/piper.py``: piper and onnxruntime, only in a worker speaking with a Piper voice
+  (and importlib.util, importlib.metadata and platformdirs when Piper voices are looked for);
 - ``podkit/audio/ffmpeg.py``: imageio-ffmpeg, only when ffmpeg runs;
 - ``podkit/text/article.py``: trafilatura, only for HTML input.
 """
@@ -338,14 +340,15 @@ def say(
 def voices(
     lang: Annotated[str | None, typer.Option("--lang", help="Only voices of this language, e.g. en.")] = None,
 ) -> None:
-    """List the usable voice ids, variants included (e.g. en-us+f3)."""
-    from podkit.audio import engine  # noqa: PLC0415  (start-up: loads eSpeak NG)
+    """List the usable voice ids: eSpeak NG's, variants included (e.g. en-us+f3), then the Piper
+    voices found on disk (piper:NAME) with language, sample rate, speakers and licence."""
+    from podkit.audio import voices  # noqa: PLC0415  (start-up: loads eSpeak NG)
 
-    ids = engine.voice_ids(lang)
-    if not ids:
+    listed = voices.listing(lang)
+    if not listed:
         raise typer.BadParameter(f"no voices for language '{lang}'", param_hint="--lang")
-    for vid in ids:
-        typer.echo(vid)
+    for line in listed:
+        typer.echo(str(line))
 
 
 def _print_check(reports: Any) -> None:

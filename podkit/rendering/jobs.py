@@ -100,6 +100,21 @@ class Sting:
 
 
 @dataclass(frozen=True)
+class VoiceModel:
+    """A Piper voice a segment speaks in: the id its units name, the model file a worker loads,
+    and what changes its sound (:func:`podkit.audio.voices.describe`: the model's hash ...)."""
+
+    voice: str
+    path: str
+    sound: str
+
+
+#: How a segment in several voices has them matched in loudness before it is normalised
+#: (part of such a segment's key only: a one-voice segment's key and sound are as they were).
+VOICE_MATCHING = "per-voice-lufs-1"
+
+
+@dataclass(frozen=True)
 class Job:
     """One segment's audio to make: its utterances and pauses, music, loudness and rates."""
 
@@ -117,6 +132,15 @@ class Job:
     ceiling_dbtp: float
     key: str = ""  # everything that changes the segment's sound
     engine_key: str = ""  # everything but the text that changes an utterance's sound
+    voice_models: tuple[VoiceModel, ...] = ()  # the Piper voices its units speak in
+
+    def model_of(self, voice: str) -> VoiceModel | None:
+        """The Piper model *voice* speaks with (None: an eSpeak voice)."""
+        return next((m for m in self.voice_models if m.voice == voice), None)
+
+    @property
+    def voice_count(self) -> int:
+        return len({u.voice for u in self.units if u.spoken})
 
     @property
     def words(self) -> int:
@@ -162,6 +186,11 @@ def keyed(job: Job, common: dict[str, Any]) -> Job:
         "loudness": job.loudness_lufs,
         "ceiling": job.ceiling_dbtp,
     }
+    # only where there is something of the kind, so an eSpeak-only segment keeps its key
+    if job.voice_models:
+        sound["voice_models"] = {m.voice: m.sound for m in job.voice_models}
+    if job.voice_count > 1:
+        sound["voice_matching"] = VOICE_MATCHING
     return Job(**{**job.__dict__, "key": key_of(sound), "engine_key": key_of(common)})
 
 
@@ -178,6 +207,14 @@ def mp3_key(pcm_key: str, bitrate: str, sample_rate_hz: int) -> str:
     )
 
 
-def utterance_key(engine_key: str, unit: Unit) -> str:
-    """The key of one sentence's raw speech."""
-    return key_of({"engine": engine_key, "text": unit.spoken, "voice": unit.voice, "rate": unit.words_per_minute})
+def utterance_key(engine_key: str, unit: Unit, model: VoiceModel | None = None) -> str:
+    """The key of one sentence's raw speech (with a Piper voice, its model's sound too)."""
+    said: dict[str, Any] = {
+        "engine": engine_key,
+        "text": unit.spoken,
+        "voice": unit.voice,
+        "rate": unit.words_per_minute,
+    }
+    if model is not None:
+        said["model"] = model.sound
+    return key_of(said)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from podkit import script, settings
-from podkit.audio import engine
+from podkit.audio import engine, voices
 from podkit.errors import PodkitError, ScriptError
 from podkit.rendering.cache import Cache, key_of, sha256_file
 from podkit.rendering.jobs import (
@@ -24,6 +24,7 @@ from podkit.rendering.jobs import (
     Job,
     Sting,
     Unit,
+    VoiceModel,
     keyed,
     mp3_key,
     units_from_json,
@@ -80,6 +81,8 @@ def plan(resolved: ResolvedEpisode, *, verify: bool = True, remember: bool = Fal
         "pause": meta.paragraph_pause,
         "language": meta.language,  # numbers and dates are said in it
     }
+    # a Piper voice's model is hashed here, once per file per process: a swapped file re-renders
+    models = {v: VoiceModel(v, str(f.model), voices.describe(f)) for v, f in resolved.piper_voices.items()}
     beds = _beds(resolved)
     sting = Sting(str(resolved.music.sting), sha256_file(resolved.music.sting)) if resolved.music.sting else None
     segments = resolved.episode.segments
@@ -94,7 +97,7 @@ def plan(resolved: ResolvedEpisode, *, verify: bool = True, remember: bool = Fal
         bed = beds.get("intro") if index == 0 else None
         if bed is None and index == len(segments) - 1:
             bed = beds.get("outro")
-        jobs.append(keyed(_job(resolved, index, segment, units, bed), common))
+        jobs.append(keyed(_job(resolved, index, segment, units, bed, models), common))
         if sting is not None and 0 < index < len(segments) - 2:
             jobs.append(keyed(_sting_job(resolved, index, segment, sting), common))
     cached = frozenset(j.key for j in jobs if is_cached(cache, j, resolved, verify))
@@ -110,7 +113,14 @@ def _beds(resolved: ResolvedEpisode) -> dict[str, Bed]:
     }
 
 
-def _job(resolved: ResolvedEpisode, index: int, segment: script.Segment, units: list[Unit], bed: Bed | None) -> Job:
+def _job(
+    resolved: ResolvedEpisode,
+    index: int,
+    segment: script.Segment,
+    units: list[Unit],
+    bed: Bed | None,
+    models: dict[str, VoiceModel],
+) -> Job:
     meta = resolved.episode.meta
     last = index == len(resolved.episode.segments) - 1
     lead = min(LEAD_SECONDS, meta.segment_pause / 2)
@@ -131,6 +141,7 @@ def _job(resolved: ResolvedEpisode, index: int, segment: script.Segment, units: 
         resolved.sample_rate_hz,
         _target(resolved),
         resolved.format.ceiling_dbtp,
+        voice_models=tuple(models[v] for v in dict.fromkeys(u.voice for u in units if u.spoken) if v in models),
     )
 
 

@@ -13,11 +13,11 @@ import re
 import subprocess
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from podkit import files, formats, publish, script, settings
-from podkit.audio import engine, ffmpeg
+from podkit.audio import ffmpeg, piper, voices
 from podkit.errors import AudioError, InputError, InvalidSettingError, OutputExistsError, ScriptError
 from podkit.formats import OutputFormat
 from podkit.text import speech
@@ -98,6 +98,8 @@ class ResolvedEpisode:
     #: Existing files that are not podkit's output of their kind, which the render was told to
     #: replace (``force``): each is kept as a numbered backup when its replacement is renamed in.
     replacing: frozenset[Path] = frozenset()
+    #: The Piper voices among ``voice`` and ``voices`` (by id), their model files found once here.
+    piper_voices: Mapping[str, piper.VoiceFile] = field(default_factory=dict)
 
     @property
     def outputs(self) -> tuple[Path, ...]:
@@ -139,7 +141,7 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
     jobs = settings.worker_count(asked.jobs)
     check_length(episode, wpm, fmt, sample_rate, script_path)
     formats.check_chapter_count(fmt, len(episode.segments))
-    voice, voices = _voices(episode, asked.voice, script_path)
+    voice, span_voices, piper_voices = _voices(episode, asked.voice, script_path)
     return ResolvedEpisode(
         episode=episode,
         script_path=script_path,
@@ -149,7 +151,7 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         sample_rate_hz=sample_rate,
         loudness_lufs=loudness,
         voice=voice,
-        voices=voices,
+        voices=span_voices,
         words_per_minute=wpm,
         lexicon=speech.lexicon_with(meta.pronounce),
         music=_music(meta, script_path),
@@ -163,6 +165,7 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         timeout_base_seconds=asked.timeout_base_seconds,
         timeout_per_word_seconds=asked.timeout_per_word_seconds,
         replacing=replacing,
+        piper_voices=piper_voices,
     )
 
 
@@ -275,18 +278,22 @@ def _at_key(exc: InputError, meta: script.Meta, key: str, script_path: Path | No
     return ScriptError(str(exc), path=script_path, line=line)
 
 
-def _voices(episode: script.Episode, override: str | None, script_path: Path | None) -> tuple[str, dict[str, str]]:
-    """The episode's voice and every span voice, each checked once against the engine.
+def _voices(
+    episode: script.Episode, override: str | None, script_path: Path | None
+) -> tuple[str, dict[str, str], dict[str, piper.VoiceFile]]:
+    """The episode's voice and every span voice, each checked once against its engine, and the
+    Piper voices among them with their model files (a relative model path is from the script's folder).
 
     An error names where the voice was written: the option, the front matter's
     ``voice:`` / ``voices.NAME:`` line, or the paragraph of an inline ``[voice id]``.
     """
     meta = episode.meta
+    base = script_path.parent if script_path is not None else None
     if override is not None:
-        voice = engine.check_voice(override)
+        voice = voices.check_voice(override, base)
     else:
         try:
-            voice = engine.check_voice(meta.voice)
+            voice = voices.check_voice(meta.voice, base)
         except InputError as exc:
             raise _at_key(exc, meta, "voice", script_path) from None
     resolved: dict[str, str] = {}
@@ -297,12 +304,13 @@ def _voices(episode: script.Episode, override: str | None, script_path: Path | N
                 continue
             named = name in meta.voices
             try:
-                resolved[name] = engine.check_voice(meta.voices[name] if named else name)
+                resolved[name] = voices.check_voice(meta.voices[name] if named else name, base)
             except InputError as exc:
                 if named:
                     raise _at_key(exc, meta, f"voices.{name}", script_path) from None
                 raise ScriptError(str(exc), path=script_path, line=paragraph.line) from None
-    return voice, resolved
+    found = {v: voices.piper_voice(v, base) for v in (voice, *resolved.values())}
+    return voice, resolved, {v: f for v, f in found.items() if f is not None}
 
 
 def find_file(script_path: Path | None, name: str, what: str) -> Path:

@@ -14,7 +14,8 @@ from podkit.rendering.jobs import SegmentTask
 
 
 class Worker:
-    """What one synthesis worker holds for its life: its engine (loaded once)."""
+    """What one synthesis worker holds for its life: its engines, loaded once (eSpeak NG now,
+    a Piper session per Piper voice when that voice first speaks; :class:`podkit.audio.voices.Engines`)."""
 
     def __init__(self) -> None:
         # start-up: numpy, pydub, soxr and lameenc load in the workers only, never in the parent

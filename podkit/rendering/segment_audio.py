@@ -11,9 +11,12 @@ import contextlib
 import importlib
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from podkit.audio import decoded, encode, engine, loudness, mixing
+import numpy as np
+
+from podkit.audio import decoded, encode, engine, loudness, mixing, piper, voices
+from podkit.audio.voices import SpeechEngine
 from podkit.errors import AudioError
 from podkit.rendering.cache import Cache, Entry, EntryVanished
 from podkit.rendering.jobs import MP3_PIECE_SECONDS, Job, SegmentTask, Unit, mp3_key, utterance_key
@@ -22,21 +25,16 @@ from podkit.rendering.jobs import MP3_PIECE_SECONDS, Job, SegmentTask, Unit, mp3
 ENGINE_RATE_HZ = 22050
 
 
-class SpeechEngine(Protocol):
-    """What rendering needs of an engine (pyttsx3's eSpeak, or a test's fake)."""
-
-    def synthesize(self, text: str, *, voice: str, words_per_minute: int) -> engine.Speech: ...
-
-
 def make_engine() -> SpeechEngine:
-    """The engine for this worker: eSpeak NG through pyttsx3, or ``$PODKIT_ENGINE``
-    ("module:Class"), which names the tests' fake engines."""
+    """The engines for this worker (:class:`podkit.audio.voices.Engines`: eSpeak NG through
+    pyttsx3, started now, and Piper when a Piper voice first speaks), or ``$PODKIT_ENGINE``
+    ("module:Class"), which names the tests' fake engines and then speaks every voice."""
     spec = os.environ.get("PODKIT_ENGINE")
     if spec:
         module, _, name = spec.partition(":")
         engine_class: Any = getattr(importlib.import_module(module), name)
         return engine_class()
-    return engine.Engine()
+    return voices.Engines(engine.Engine())
 
 
 def render_segment(speaker: SpeechEngine, task: SegmentTask) -> dict[str, Any]:
@@ -97,31 +95,79 @@ def _make_segment(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[bytes,
 
 
 def _speech(speaker: SpeechEngine, cache: Cache, job: Job) -> tuple[Any, list[tuple[int, int]]]:
-    """The segment's sentences spoken and joined with its pauses; each sentence's span in samples."""
-    pieces: list[bytes | float] = []
-    source_rate = None
+    """The segment's sentences spoken and joined with its pauses; each sentence's span in samples.
+
+    Sentences from engines (or Piper voices) of different rates are brought to the highest
+    (soxr, as the segment itself is resampled later); a segment in several voices has them
+    matched in loudness first (:func:`_match_voices`).
+    """
+    spoken: list[tuple[Unit, bytes, int]] = []
     for unit in job.units:
-        if not unit.spoken:
-            pieces.append(unit.pause)
-            continue
-        pcm, rate = _utterance(speaker, cache, job, unit)
-        source_rate = source_rate or rate
-        if rate != source_rate:
-            raise RuntimeError("the engine changed its sample rate mid-segment")
-        pieces.append(pcm)
+        if unit.spoken:
+            spoken.append((unit, *_utterance(speaker, cache, job, unit)))
+    rate = max((r for _, _, r in spoken), default=ENGINE_RATE_HZ)
+    said = iter(_match_voices([(u.voice, _at_rate(pcm, r, rate)) for u, pcm, r in spoken], rate, job))
+    pieces: list[bytes | float] = [next(said) if unit.spoken else unit.pause for unit in job.units]
     pieces.append(job.tail)
-    return mixing.join_speech(pieces, source_rate or ENGINE_RATE_HZ)
+    return mixing.join_speech(pieces, rate)
+
+
+def _at_rate(pcm: bytes, rate: int, to: int) -> bytes:
+    """A sentence's PCM at *to* Hz (unchanged when it is already)."""
+    if rate == to:
+        return pcm
+    return mixing.resample(mixing.Clip(mixing.from_pcm16(pcm), rate), to).pcm16()
+
+
+def _match_voices(said: list[tuple[str, bytes]], rate: int, job: Job) -> list[bytes]:
+    """Sentences (voice, PCM) with the segment's voices matched in loudness, as heard.
+
+    Engines speak at their own levels and crest factors (Piper peak-normalises every sentence
+    to full scale; eSpeak NG does not), and the segment is normalised as a whole: a quotation
+    in another voice then stood out or sank, and the true-peak limiter, which works hardest on
+    the peakiest voice, moved it again (measured: a Piper sentence 1.6 LU louder than the eSpeak
+    around it when raw, and 0.7 LU quieter after plain gain matching and the segment's limiting).
+    So each voice is normalised on its own, over all its sentences in the segment (keeping its own
+    rise and fall), to the segment's target and true-peak ceiling; the segment's normalisation
+    then has next to nothing left to do.  Unnormalised output: each voice is brought by gain
+    alone to the quietest's loudness.  One voice: unchanged.
+    """
+    if job.voice_count <= 1:
+        return [pcm for _, pcm in said]
+    out = [pcm for _, pcm in said]
+    groups: dict[str, list[int]] = {}
+    for index, (voice, _) in enumerate(said):
+        groups.setdefault(voice, []).append(index)
+    joined = {v: np.concatenate([mixing.from_pcm16(said[i][1]) for i in idx]) for v, idx in groups.items()}
+    if job.loudness_lufs is not None:
+        matched = {v: loudness.normalize(x, rate, job.loudness_lufs, job.ceiling_dbtp) for v, x in joined.items()}
+    else:
+        levels = {v: loudness.measure(x, rate).integrated_lufs for v, x in joined.items()}
+        quietest = min((lufs for lufs in levels.values() if np.isfinite(lufs)), default=0.0)
+        matched = {
+            v: x * 10 ** ((quietest - levels[v]) / 20) if np.isfinite(levels[v]) else x for v, x in joined.items()
+        }
+    for voice, idx in groups.items():
+        at = 0
+        for i in idx:
+            n = len(said[i][1]) // 2
+            out[i] = mixing.to_pcm16(matched[voice][at : at + n])
+            at += n
+    return out
 
 
 def _utterance(speaker: SpeechEngine, cache: Cache, job: Job, unit: Unit) -> tuple[bytes, int]:
     """One sentence's speech (PCM, rate): from the cache, or synthesised and cached, so
     that a re-render after editing one sentence synthesises that sentence alone."""
-    key = utterance_key(job.engine_key, unit)
+    model = job.model_of(unit.voice)
+    key = utterance_key(job.engine_key, unit, model)
     hit = cache.get("utt", key)
     if hit is not None:
         with contextlib.suppress(EntryVanished):  # the cache cleared since: spoken again
             return hit.read_bytes(), hit.meta["rate"]
-    speech = speaker.synthesize(unit.spoken, voice=unit.voice, words_per_minute=unit.words_per_minute)
+    # a Piper voice is spoken from the model file the parent found (no search in the worker)
+    voice = f"{piper.PREFIX}{model.path}" if model is not None else unit.voice
+    speech = speaker.synthesize(unit.spoken, voice=voice, words_per_minute=unit.words_per_minute)
     # no lock: writers of one key write the same
     cache.put_bytes("utt", key, speech.pcm, {"rate": speech.sample_rate_hz})
     return speech.pcm, speech.sample_rate_hz

@@ -3,7 +3,8 @@
 Why not ``concurrent.futures``: a task on which the speech engine hangs must be
 stopped, and only the one worker running it killed and replaced; the executor
 can do neither.  Workers are *spawned*, never forked (a forked child of a
-process that used pyttsx3 hangs), and each keeps one engine for its life.
+process that used pyttsx3 hangs), and each keeps its engines for its life (eSpeak NG,
+and one Piper session per Piper voice it has spoken with, each on one onnxruntime thread).
 """
 
 from __future__ import annotations
