@@ -1349,19 +1349,30 @@ def write_piper_section(doc: Path, text: str) -> None:
     tmp.replace(doc)
 
 
+def workspace(args: argparse.Namespace, prefix: str) -> tuple[Path, float]:
+    """The run's folder (``--keep`` or a fresh temporary one), the environment its subprocesses get,
+    and the load average at the start."""
+    global ENV
+    work = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    ENV = python_env(bytecode=not args.as_is)
+    return work, os.getloadavg()[0]
+
+
+def use_snapshot(work: Path) -> tuple[str, dict[str, str]]:
+    """Run podkit from a snapshot of its sources taken now (edits during the run do not leak in):
+    the snapshot's fingerprint, and the machine's description to start the report with."""
+    src = snapshot(work)
+    ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), ENV.get("PYTHONPATH")]))
+    return source_fingerprint(src), machine()
+
+
 def main_piper(args: argparse.Namespace, command: str) -> int:
     """``--engine piper``: the same commentaries by eSpeak NG and by a Piper voice, in one run."""
     minutes = sorted(set([6.0] if args.quick else (args.minutes or [6.0, 30.0])))
-    work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-piper-"))
-    work.mkdir(parents=True, exist_ok=True)
-    global ENV
-    ENV = python_env(bytecode=not args.as_is)
-    load_start = os.getloadavg()[0]
+    work, load_start = workspace(args, "podkit-bench-piper-")
     try:
-        src = snapshot(work)
-        fingerprint = source_fingerprint(src)
-        ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), ENV.get("PYTHONPATH")]))
-        info = machine()
+        fingerprint, info = use_snapshot(work)
         info.update(piper_info(args.piper_voice))
         print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
         warm_up(work, args.jobs)
@@ -1436,16 +1447,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--stages is measured with --engine espeak only")
         return main_piper(args, command)
     minutes = sorted(set([6.0, 30.0] if args.quick else (args.minutes or [6, 30, 60, 180])))
-    work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    global ENV
-    ENV = python_env(bytecode=not args.as_is)
-    load_start = os.getloadavg()[0]
+    work, load_start = workspace(args, "podkit-bench-")
     try:
-        src = snapshot(work)
-        fingerprint = source_fingerprint(src)
-        ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), ENV.get("PYTHONPATH")]))
-        info = machine()
+        fingerprint, info = use_snapshot(work)
         info["bytecode"] = (
             "as the environment has it"
             if args.as_is

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from test_ingest import BODY  # the same four paragraphs of a column
 
 from podkit.text.article import Article, clean
 from podkit.text.bylines import bio_name, byline_name, name_line, split_bio
 from podkit.text.reading import Source
 
-BODY = [
-    "The council voted on Tuesday to turn the old bus depot into four hundred homes, and the "
-    "decision was long overdue for a town where rents have doubled in a decade.",
-    "Critics say the site is too far from the station, but the walk takes eleven minutes and the "
-    "new cycle lane will make it shorter still for anyone willing to pedal.",
-    "What matters now is speed. Every month of delay adds to the bill, and the builders have "
-    "already warned that the price of steel will not wait for another consultation.",
-    "If the council keeps its nerve, the first families could move in before the next election, "
-    "which would be a rare thing in local politics: a promise kept on time.",
-]
 HEADLINE = "The depot homes deserve a fast yes"
 
 
