@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import urllib.parse
 import warnings
 
 from podkit.errors import InvalidSettingError, shown
@@ -204,6 +205,22 @@ def episode_seconds(seconds: float, words: int, words_per_minute: int) -> float:
             "(split it into several)"
         )
     return seconds
+
+
+def base_url(value: str | None) -> str | None:
+    """The URL the files will be published under, checked: absolute ``http(s)://host/...``.
+
+    Podcast apps fetch the enclosure, the transcripts and the cover from it; a relative or
+    schemeless one ("example.com/pod") would be written into the feed and silently fail there.
+    """
+    if value is None:
+        return None
+    parts = urllib.parse.urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc.strip():
+        raise InvalidSettingError(
+            f"--base-url must be an absolute http(s) URL like https://example.com/podcast, not {shown(value)}"
+        )
+    return value
 
 
 def usable_cores() -> int:

@@ -60,3 +60,14 @@ def test_a_huge_integer_is_named_not_printed():
     be made text in Python 3.11, and the sample-rate check used to crash on it."""
     with pytest.raises(InvalidSettingError, match=r"^sample rate a number of about 5000 digits Hz is not one of"):
         settings.sample_rate_hz(10**5000)
+
+
+@pytest.mark.parametrize("url", ["https://example.com/pod/", "http://example.com", "https://example.com/the show/"])
+def test_a_published_base_url_is_kept_as_given(url: str) -> None:
+    assert settings.base_url(url) == url
+
+
+@pytest.mark.parametrize("url", ["example.com/pod", "/pod/", "ftp://example.com/pod", "https://", "file:///tmp/x"])
+def test_a_base_url_that_apps_cannot_fetch_is_refused(url: str) -> None:
+    with pytest.raises(InvalidSettingError, match="--base-url must be an absolute http"):
+        settings.base_url(url)

@@ -159,7 +159,7 @@ def resolve(episode: script.Episode, asked: RenderSettings, *, script_path: Path
         jobs=jobs,
         cache_dir=asked.cache_dir,
         id3v23=asked.id3v23 or publish.id3v23_needed([s.heading for s in episode.segments]),
-        base_url=asked.base_url,
+        base_url=settings.base_url(asked.base_url),
         html=asked.html,
         sidecars=asked.sidecars,
         timeout_base_seconds=asked.timeout_base_seconds,
