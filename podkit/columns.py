@@ -103,11 +103,20 @@ def write_script(episode: script.Episode, target: Path) -> Path:
     return target
 
 
-def _drafted(input: str | Path, data: bytes | None, asked: DraftSettings | None) -> script.Episode:
+def _drafted(
+    input: str | Path, data: bytes | None, asked: DraftSettings | None, voice: str | None = None
+) -> script.Episode:
+    """The column drafted; *voice* (a render's ``--voice``) is written into the script, so the
+    script left beside the audio renders the same voice again."""
     asked = asked or DraftSettings()
     seconds = settings.segment_seconds(asked.segment_seconds)
     return drafting.draft(
-        clean(input, data=data), show=asked.show, title=asked.title, author=asked.author, segment_seconds=seconds
+        clean(input, data=data),
+        show=asked.show,
+        title=asked.title,
+        author=asked.author,
+        segment_seconds=seconds,
+        voice=voice,
     )
 
 
@@ -198,7 +207,7 @@ def _draft_and_resolve(
 ) -> ResolvedEpisode:
     """The column drafted in memory and resolved as the script *target* would be: every check
     made before anything is written."""
-    episode = _drafted(input, data, drafting_asked)
+    episode = _drafted(input, data, drafting_asked, asked.voice)
     return resolve(_as_before(episode, target) if same_episode else episode, asked, script_path=target)
 
 

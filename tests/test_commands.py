@@ -54,6 +54,25 @@ def test_say_output_renders_audio(tmp_path: Path):
     assert 0.5 < len(x) / 44100 < 5 and np.sqrt(np.mean(x**2)) > 0.02
 
 
+def test_episode_writes_the_voice_it_rendered_into_the_script(tmp_path: Path):
+    """The script left beside the audio renders the same voice again: --voice is written into it."""
+    column = tmp_path / "col.txt"
+    column.write_text(
+        "Why the buses matter\n\nBy Ada Columnist\n\n"
+        + "\n\n".join(["The night buses carry the people who keep a city running, and they deserve better."] * 2),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        ["episode", str(column), "-o", str(tmp_path / "col.wav"), "--voice", "en-us+f3", "--jobs", "1"],
+        env={"PODKIT_CACHE_DIR": str(tmp_path / "c")},
+    )
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "col.episode.md").read_text("utf-8")
+    assert "\nvoice: en-us+f3\n" in written
+    assert (tmp_path / "col.wav").stat().st_size > 10_000
+
+
 def test_check_shows_spoken_changes_and_lexicon(script_file: Path):
     result = runner.invoke(app, ["check", str(script_file)])
     assert result.exit_code == 0, result.output
