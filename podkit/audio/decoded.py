@@ -29,7 +29,7 @@ from typing import cast
 
 import numpy as np
 
-from podkit.audio.ffmpeg import ffmpeg_command, file_argument, raise_ffmpeg_error
+from podkit.audio.ffmpeg import ffmpeg_command, file_argument, streaming
 from podkit.audio.true_peak import CONTEXT, db_to_gain, gain_to_db, peak_between
 from podkit.errors import AudioError
 from podkit.formats import BITRATE_TOLERANCE
@@ -83,20 +83,12 @@ def decode(path: Path, rate_hz: int, ends: Sequence[int] = (0,), *, input_format
     blocks: queue.Queue[np.ndarray | BaseException] = queue.Queue(maxsize=4)
     reader = threading.Thread(target=_read_blocks, args=(proc, blocks), name="decoded", daemon=True)
     reader.start()  # ffmpeg decodes the next blocks while this one is metered
-    try:
+    with streaming(proc, str(path), doing="decoding"):
         meter = SpanMeter(ends)
         for block in _blocks(blocks):
             meter.feed(block)
         result = meter.finish()
         reader.join()
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        code = proc.wait()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    if code != 0:
-        raise_ffmpeg_error(err, code, str(path), doing="decoding")
     return result
 
 

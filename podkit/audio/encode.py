@@ -30,7 +30,7 @@ import numpy as np
 import soxr
 
 from podkit.audio import mp3
-from podkit.audio.ffmpeg import ffmpeg_command, file_argument, raise_ffmpeg_error
+from podkit.audio.ffmpeg import ffmpeg_command, file_argument, streaming
 from podkit.errors import AudioError, OutputError
 from podkit.formats import OutputFormat
 
@@ -222,7 +222,7 @@ def _run_encoder(pieces: Iterable[bytes], args: list[str], out: Path) -> None:
 
 def _stream_into(proc: subprocess.Popen[bytes], pieces: Iterable[bytes], out: Path) -> None:
     """Write *pieces* to the started ffmpeg's stdin one by one and wait for it; raise if it fails."""
-    try:
+    with streaming(proc, str(out), doing="writing"):
         assert proc.stdin is not None
         try:
             for piece in pieces:
@@ -230,11 +230,3 @@ def _stream_into(proc: subprocess.Popen[bytes], pieces: Iterable[bytes], out: Pa
             proc.stdin.close()
         except BrokenPipeError:  # ffmpeg stopped early: its stderr says why
             pass
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        code = proc.wait()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    if code != 0:
-        raise_ffmpeg_error(err, code, str(out), doing="writing")

@@ -9,8 +9,10 @@ imported only to find the binary, the first time ffmpeg runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +62,22 @@ def raise_ffmpeg_error(stderr: str, returncode: int, what: str, *, doing: str = 
     if "No space left" in stderr:
         raise OutputError(f"no space left on the device while writing {what}")
     raise AudioError(f"ffmpeg failed {doing} {what}: {last}")
+
+
+@contextlib.contextmanager
+def streaming(proc: subprocess.Popen[bytes], what: str, *, doing: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A started ffmpeg that the body feeds or reads: killed (and reaped) if the body fails,
+    else waited for, its failure raised as :func:`raise_ffmpeg_error` says."""
+    try:
+        yield proc
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        code = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if code != 0:
+        raise_ffmpeg_error(err, code, what, doing=doing)
 
 
 def file_argument(path: Path) -> str:
