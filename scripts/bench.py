@@ -847,6 +847,11 @@ def _mmss(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
+def markdown_table(head: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a Markdown table: its head, the rule, one line per row."""
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
 def table(rows: list[Row]) -> list[str]:
     head = [
         "minutes (target)",
@@ -861,7 +866,7 @@ def table(rows: list[Row]) -> list[str]:
         "memory limit MB",
         "memory / limit",
     ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body: list[list[str]] = []
     for r in rows:
         cells = [
             f"{r.minutes:g}",
@@ -876,8 +881,8 @@ def table(rows: list[Row]) -> list[str]:
             f"{r.memory_limit / MB:.0f}",
             f"{r.podkit.peak_rss / r.memory_limit:.2f}",
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        body.append(cells)
+    return markdown_table(head, body)
 
 
 def goals(rows: list[Row], edit: EditCase | None, start: Startup) -> list[tuple[str, bool | None, str]]:
@@ -1167,7 +1172,7 @@ def engine_table(runs: list[EngineRun]) -> list[str]:
         "time / eSpeak: wall (CPU)",
     ]
     espeak = {r.minutes: r for r in runs if r.engine == "espeak"}
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body: list[list[str]] = []
     for r in runs:
         m, base = r.render, espeak.get(r.minutes)
         parent = [p for p in m.processes if p.kind == "parent"]
@@ -1191,8 +1196,8 @@ def engine_table(runs: list[EngineRun]) -> list[str]:
             f"{m.peak_rss / MB:.0f} / {m.peak_pss / MB:.0f}",
             ratio,
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        body.append(cells)
+    return markdown_table(head, body)
 
 
 def edit_table(edits: dict[str, EditCase]) -> list[str]:
@@ -1207,7 +1212,7 @@ def edit_table(edits: dict[str, EditCase]) -> list[str]:
         "re-render / cold",
         "edited = cold render of the edited script",
     ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body: list[list[str]] = []
     for engine, e in edits.items():
         cells = [
             ENGINES[engine],
@@ -1220,8 +1225,8 @@ def edit_table(edits: dict[str, EditCase]) -> list[str]:
             f"{e.rerender.seconds / e.cold.seconds:.3f}",
             _edit_same(e)[1],
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        body.append(cells)
+    return markdown_table(head, body)
 
 
 def _edit_same(e: EditCase) -> tuple[bool, str]:
