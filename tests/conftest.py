@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import struct
 import sys
+import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +79,50 @@ def snapshot(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def snap() -> Callable[[Path], dict[str, str]]:
     return snapshot
+
+
+# --------------------------------------------------------------------------- processes a test started
+
+
+def default_signals() -> None:
+    """``preexec_fn`` of a child the test will interrupt: a child of a background job may
+    inherit SIG_IGN for SIGINT and SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def group_gone(pgid: int) -> bool:
+    """No process of the session (process group) *pgid* is left."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def wait_gone(pgid: int, timeout: float) -> bool:
+    """Wait until no process of the session we started is left."""
+    end = time.monotonic() + timeout
+    while not group_gone(pgid):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# --------------------------------------------------------------------------- images
+
+
+def solid_png(size: int = 16, rgb: bytes = b"\x80\x40\x20") -> bytes:
+    """A valid *size* x *size* PNG of one colour, made by hand (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + rgb * size for _ in range(size))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

@@ -14,17 +14,15 @@ import html
 import importlib
 import os
 import re
-import struct
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from audiocheck import ffprobe_or_skip
-from conftest import PODKIT
+from conftest import PODKIT, solid_png
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutagen import id3
@@ -58,18 +56,6 @@ A third paragraph closes it.
 """
 
 
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00\x20\x60\xc0"))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _library(name: str) -> ModuleType:
     """An independent reader (a dev dependency): missing, it fails the test on CI, else skips it."""
     try:
@@ -84,7 +70,7 @@ def _library(name: str) -> ModuleType:
 def rendered(tmp_path_factory) -> Path:
     """The episode folder after one real render; returns the audio's path."""
     folder = tmp_path_factory.mktemp("feed")
-    (folder / "cover.png").write_bytes(_png())
+    (folder / "cover.png").write_bytes(solid_png(1, b"\x20\x60\xc0"))
     script = folder / "ep.episode.md"
     script.write_text(SCRIPT, encoding="utf-8")
     asked = RenderSettings(cache_dir=folder / "cache", jobs=1, html=True, base_url=BASE)
@@ -106,7 +92,7 @@ def test_the_rss_item_has_absolute_links_and_an_image_feedparser_reads(rendered)
     assert int(enclosure.length) == rendered.stat().st_size
     assert entry.image.href == f"{base}/ep.cover.png"
     assert entry.link == f"{base}/ep.html"
-    assert rendered.with_name("ep.cover.png").read_bytes() == _png()
+    assert rendered.with_name("ep.cover.png").read_bytes() == solid_png(1, b"\x20\x60\xc0")
     # every URL the item holds is absolute
     urls = re.findall(r'(?:url|href)="([^"]+)"', item) + re.findall(r"<link>([^<]+)</link>", item)
     assert len(urls) == 6 and all(u.startswith(base + "/") for u in urls), urls
@@ -138,12 +124,12 @@ def test_without_a_base_url_the_cli_warns_once_in_one_line(tmp_path):
 
 def test_a_cover_that_is_its_own_copy_is_named_not_rewritten(tmp_path):
     cover = tmp_path / "ep.cover.png"
-    cover.write_bytes(_png() + b"kept as it is")
+    cover.write_bytes(solid_png(1, b"\x20\x60\xc0") + b"kept as it is")
     audio = tmp_path / "ep.mp3"
     audio.write_bytes(b"\xff\xfb\x90\x00" * 100)
     info = EpisodeInfo("S", "T", None, None, None, None, cover, "g")
     written = publish.write_sidecars(audio, "mp3", info, [], [], base_url="https://ex.org")
-    assert cover not in written and cover.read_bytes() == _png() + b"kept as it is"
+    assert cover not in written and cover.read_bytes() == solid_png(1, b"\x20\x60\xc0") + b"kept as it is"
     item = ET.fromstring((tmp_path / "ep.rss-item.xml").read_text("utf-8"))
     assert item.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image").get("href") == "https://ex.org/ep.cover.png"
 

@@ -14,11 +14,9 @@ import os
 import queue
 import re
 import shlex
-import struct
 import subprocess
 import threading
 import time
-import zlib
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +24,7 @@ from urllib.parse import quote
 
 import imageio_ffmpeg
 import pytest
+from conftest import solid_png
 
 from podkit.publish import Chapter, Cue, EpisodeInfo, write_sidecars
 from podkit.publish.page import render_page
@@ -51,21 +50,9 @@ PARAGRAPH_STARTS = frozenset({4})
 FEED = "https://example.com/pod/feed.xml"
 
 
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00\x20\x60\xc0"))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _info(tmp_path: Path, **kw) -> EpisodeInfo:
     cover = tmp_path / "cover.png"
-    cover.write_bytes(_png())
+    cover.write_bytes(solid_png(1, b"\x20\x60\xc0"))
     values = dict(
         show="The Show",
         title="Episode <one> & more",

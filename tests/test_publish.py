@@ -13,11 +13,9 @@ import email.utils
 import json
 import re
 import shutil
-import struct
 import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -25,6 +23,7 @@ import jsonschema
 import numpy as np
 import pytest
 from audiocheck import ffprobe_or_skip
+from conftest import solid_png
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutagen import flac, id3, mp4, oggopus, wave
@@ -67,22 +66,10 @@ CHAPTERS = [
 BURST = 0.3  # seconds of tone at the start of each chapter; silence elsewhere
 
 
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00"))
-        + chunk(b"IEND", b"")
-    )
-
-
 @pytest.fixture
 def cover(tmp_path) -> Path:
     path = tmp_path / "cover.png"
-    path.write_bytes(_png())
+    path.write_bytes(solid_png(1, b"\xff\x80\x00"))
     return path
 
 

@@ -26,12 +26,11 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
 from audiocheck import FFMPEG, ffprobe_or_skip
-from conftest import PODKIT, TESTS, script_text, snapshot
+from conftest import PODKIT, TESTS, default_signals, group_gone, script_text, snapshot, solid_png, wait_gone
 from mutagen import flac, id3, wave
 from typer.testing import CliRunner
 
@@ -418,29 +417,6 @@ def _private_env(tmpdir: Path) -> dict[str, str]:
     return env
 
 
-def _default_signals() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _wait_gone(pgid: int, timeout: float) -> bool:
-    """Wait until no process of the session we started is left."""
-    end = time.monotonic() + timeout
-    while not _gone(pgid):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def _kill_during_assembly(folder: Path, env: dict[str, str], cache: str) -> int | None:
     """Start rendering ep.episode.md to FLAC and kill -9 it as soon as its audio's temporary
     file appears; its pid, or None if it was done with that file first."""
@@ -452,7 +428,7 @@ def _kill_during_assembly(folder: Path, env: dict[str, str], cache: str) -> int 
         stdout=subprocess.DEVNULL,
         stderr=log,
         start_new_session=True,
-        preexec_fn=_default_signals,
+        preexec_fn=default_signals,
     )
     try:
         end = time.monotonic() + 120
@@ -464,9 +440,9 @@ def _kill_during_assembly(folder: Path, env: dict[str, str], cache: str) -> int 
         else:
             os.kill(proc.pid, signal.SIGKILL)
         rc = proc.wait(timeout=30)
-        assert _wait_gone(proc.pid, 60), "ffmpeg or workers outlived the killed render"
+        assert wait_gone(proc.pid, 60), "ffmpeg or workers outlived the killed render"
     finally:
-        if not _gone(proc.pid):  # only after a failure: the session we started
+        if not group_gone(proc.pid):  # only after a failure: the session we started
             os.killpg(proc.pid, signal.SIGKILL)
         log.seek(0)
         said = log.read()
@@ -558,19 +534,6 @@ def test_ffmetadata_never_touches_tmpdir(tmp_path, monkeypatch, pipe):
 # --------------------------------------------------------------------------- the cover
 
 
-def _png(size: int = 16) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80\x40\x20" * size for _ in range(size))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _jpeg(tmp_path: Path, size: int = 64) -> bytes:
     path = tmp_path / f"made{size}.jpg"
     subprocess.run(
@@ -587,7 +550,7 @@ def _with_thumbnail(main: bytes, thumb: bytes) -> bytes:
 
 
 def test_only_the_image_proper_is_embedded(tmp_path):
-    png, jpeg = _png(), _jpeg(tmp_path)
+    png, jpeg = solid_png(), _jpeg(tmp_path)
     thumbed = _with_thumbnail(_jpeg(tmp_path, 160), jpeg)
     junk = b"PK\x03\x04 a zip appended, with its own \xff\xd9 and IEND" * 50
     for name, image in (("c.png", png), ("c.jpg", jpeg), ("t.jpg", thumbed)):
@@ -609,13 +572,16 @@ def test_only_the_image_proper_is_embedded(tmp_path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda tp: _png()[:-12], "is not a complete PNG image (cut short or damaged)"),
-        (lambda tp: _png()[:33] + _png()[-12:], "is not a complete PNG image (cut short or damaged)"),  # no IDAT
-        (lambda tp: _png().replace(b"IHDR", b"IH\x00R"), "is not a complete PNG image (cut short or damaged)"),
+        (lambda tp: solid_png()[:-12], "is not a complete PNG image (cut short or damaged)"),
+        (
+            lambda tp: solid_png()[:33] + solid_png()[-12:],
+            "is not a complete PNG image (cut short or damaged)",
+        ),  # no IDAT
+        (lambda tp: solid_png().replace(b"IHDR", b"IH\x00R"), "is not a complete PNG image (cut short or damaged)"),
         (lambda tp: _jpeg(tp)[:-2], "is not a complete JPEG image (cut short or damaged)"),
         (lambda tp: _jpeg(tp)[:200], "is not a complete JPEG image (cut short or damaged)"),
         (lambda tp: b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9", "complete JPEG"),
-        (lambda tp: _png() + b"\x00" * MAX_COVER_BYTES, "is larger than 10 MB; use a smaller image"),
+        (lambda tp: solid_png() + b"\x00" * MAX_COVER_BYTES, "is larger than 10 MB; use a smaller image"),
     ],
     ids=["png-no-iend", "png-no-idat", "png-bad-chunk", "jpeg-no-eoi", "jpeg-cut", "jpeg-no-scan", "too-large"],
 )
@@ -647,14 +613,14 @@ def test_a_cover_may_live_outside_the_script_folder(tmp_path, fake_engine):
     """One cover per show, kept beside the episodes' folders: allowed, relative or absolute."""
     art = tmp_path / "art"
     art.mkdir()
-    (art / "show.png").write_bytes(_png() + b"trailing")
+    (art / "show.png").write_bytes(solid_png() + b"trailing")
     episode = tmp_path / "episodes"
     episode.mkdir()
     for n, where in enumerate(["../art/show.png", str(art / "show.png")]):
         path = episode / f"ep{n}.episode.md"
         path.write_text(script_text(1, extra=f"cover: {json.dumps(where)}\n"))
         result = api.render(path, RenderSettings(cache_dir=tmp_path / "cache", jobs=1))
-        assert id3.ID3(result.path).getall("APIC")[0].data == _png()
+        assert id3.ID3(result.path).getall("APIC")[0].data == solid_png()
 
 
 # --------------------------------------------------------------------------- what is read

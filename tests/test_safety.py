@@ -19,7 +19,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from conftest import PODKIT, script_text, snapshot
+from conftest import PODKIT, default_signals, group_gone, script_text, snapshot, solid_png, wait_gone
 from fakes import read_log
 from typer.testing import CliRunner
 
@@ -157,29 +157,6 @@ def _real_env() -> dict[str, str]:
     return env
 
 
-def _default_signals() -> None:  # a child of a background job may inherit SIG_IGN
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _wait_gone(pgid: int, timeout: float) -> bool:
-    """Wait until no process of the session we started is left."""
-    end = time.monotonic() + timeout
-    while not _gone(pgid):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def _dead_pid() -> int:
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
@@ -203,7 +180,7 @@ def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
         stdout=subprocess.DEVNULL,
         stderr=log,
         start_new_session=True,
-        preexec_fn=_default_signals,
+        preexec_fn=default_signals,
     )
     try:
         end = time.monotonic() + 120
@@ -218,15 +195,15 @@ def test_interrupted_render_leaves_nothing_and_resumes(tmp_path, sig):
         rc = proc.wait(timeout=60)
         if sig == signal.SIGKILL:
             assert rc == -signal.SIGKILL
-            assert _wait_gone(proc.pid, 60), "orphaned workers did not exit"
+            assert wait_gone(proc.pid, 60), "orphaned workers did not exit"
         else:
             assert rc == ExitStatus.INTERRUPTED
             assert (tmp_path / "first.log").read_text() == (
                 "podkit: interrupted; nothing partial was left at the destination\n"
             )
-            assert _wait_gone(proc.pid, 10), "workers outlived the interrupted render"
+            assert wait_gone(proc.pid, 10), "workers outlived the interrupted render"
     finally:
-        if not _gone(proc.pid):  # only after a failure: the session we started
+        if not group_gone(proc.pid):  # only after a failure: the session we started
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
 
@@ -387,7 +364,7 @@ def test_weird_names_real_render_from_another_cwd(tmp_path):
         t = np.arange(22050 * 6) / 22050
         w.writeframes((0.2 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes())
     cover = work / f"{WEIRD}.png"
-    cover.write_bytes(_png())
+    cover.write_bytes(solid_png())
     extra = (
         f'author: "Ada\\x07 Columnist\\x1b[31m"\n'
         f"cover: {yaml_quote(cover.name)}\nmusic:\n  intro: {yaml_quote(bed.name)}\n"
@@ -423,19 +400,3 @@ def test_weird_names_real_render_from_another_cwd(tmp_path):
 
 def yaml_quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _png() -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80\x40\x20" * 16 for _ in range(16))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
