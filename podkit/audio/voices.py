@@ -42,11 +42,18 @@ def check_voice(voice: str, base: Path | None = None) -> str:
     A Piper voice needs the extra (a UsageError saying how to install it) and its files
     (a VoiceError with the closest name); *base* is the folder a relative model path is in.
     """
+    checked_file(voice, base)
+    return voice
+
+
+def checked_file(voice: str, base: Path | None = None) -> piper.VoiceFile | None:
+    """Check *voice* as :func:`check_voice` does, and give the Piper voice file it names (None
+    for an eSpeak voice): one search of the voice folders for both."""
     if is_piper(voice):
         piper.check_installed()
-        piper.find_voice(voice, base)
-        return voice
-    return engine.check_voice(voice)
+        return piper.find_voice(voice, base)
+    engine.check_voice(voice)
+    return None
 
 
 def piper_voice(voice: str, base: Path | None = None) -> piper.VoiceFile | None:

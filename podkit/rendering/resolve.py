@@ -289,11 +289,19 @@ def _voices(
     """
     meta = episode.meta
     base = script_path.parent if script_path is not None else None
+    piper_files: dict[str, piper.VoiceFile] = {}
+
+    def checked(voice: str) -> str:
+        found = voices.checked_file(voice, base)
+        if found is not None:
+            piper_files[voice] = found
+        return voice
+
     if override is not None:
-        voice = voices.check_voice(override, base)
+        voice = checked(override)
     else:
         try:
-            voice = voices.check_voice(meta.voice, base)
+            voice = checked(meta.voice)
         except InputError as exc:
             raise _at_key(exc, meta, "voice", script_path) from None
     resolved: dict[str, str] = {}
@@ -304,13 +312,12 @@ def _voices(
                 continue
             named = name in meta.voices
             try:
-                resolved[name] = voices.check_voice(meta.voices[name] if named else name, base)
+                resolved[name] = checked(meta.voices[name] if named else name)
             except InputError as exc:
                 if named:
                     raise _at_key(exc, meta, f"voices.{name}", script_path) from None
                 raise ScriptError(str(exc), path=script_path, line=paragraph.line) from None
-    found = {v: voices.piper_voice(v, base) for v in (voice, *resolved.values())}
-    return voice, resolved, {v: f for v, f in found.items() if f is not None}
+    return voice, resolved, piper_files
 
 
 def find_file(script_path: Path | None, name: str, what: str) -> Path:
