@@ -339,6 +339,32 @@ def test_two_processes_make_the_same_audio():
 
 @pytest.mark.piper
 @needs_piper
+def test_speaking_with_piper_leaves_nothing_behind_and_sends_nothing(tmp_path: Path):
+    """onnxruntime's telemetry is off: it wrote a session file into TMPDIR (and would upload)."""
+    code = textwrap.dedent(
+        f"""
+        import os
+        from podkit.audio import piper
+        s = piper.PiperEngine().synthesize(
+            "Hello there.", voice="piper:" + str(piper.find_voice({JOE!r}).model), words_per_minute=170
+        )
+        print(s.seconds > 0.3, os.environ[piper.TELEMETRY_SWITCH])
+        """
+    )
+    scratch, work = tmp_path / "tmp", tmp_path / "cwd"
+    scratch.mkdir()
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env={**env, "TMPDIR": str(scratch)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "1"]
+    assert list(scratch.iterdir()) == [] and list(work.iterdir()) == []
+
+
+@pytest.mark.piper
+@needs_piper
 def test_espeak_first_then_piper_in_one_process_does_not_crash():
     """Trap 1: podkit's eSpeak NG library in the global symbol scope crashed Piper's own copy."""
     code = textwrap.dedent(

@@ -66,6 +66,8 @@ LENGTH_SCALE_POWER = 1.117
 NOISE_W_SCALE = 0.0
 #: The runtime's random seed, set before each session is made (trap 2).
 SEED = 1
+#: The environment variable that turns onnxruntime's telemetry off, read when it loads.
+TELEMETRY_SWITCH = "ORT_DISABLE_TELEMETRY"
 #: onnxruntime threads per session: one per worker; the workers already use every core.
 THREADS = 1
 
@@ -345,6 +347,9 @@ class PiperEngine:
 
 def load(voice: VoiceFile) -> Any:
     """A ``piper.PiperVoice`` for *voice* on a session of our own: one thread, the runtime seeded first."""
+    # onnxruntime's own telemetry (1.32 on Linux too): it writes a session file into TMPDIR and
+    # state under ~/.cache, and is an upload podkit's offline promise has no place for
+    os.environ.setdefault(TELEMETRY_SWITCH, "1")
     try:
         import onnxruntime  # noqa: PLC0415  (start-up: 0.3 s; only in a worker that speaks with Piper)
         from piper import PiperVoice as Loaded  # noqa: PLC0415
@@ -352,6 +357,8 @@ def load(voice: VoiceFile) -> Any:
     except ImportError as exc:
         raise EngineError(f"the Piper engine could not be loaded ({exc}); {INSTALL_HINT}") from exc
     try:
+        if hasattr(onnxruntime, "disable_telemetry_events"):
+            onnxruntime.disable_telemetry_events()
         if hasattr(onnxruntime, "set_seed"):
             onnxruntime.set_seed(SEED)
         options = onnxruntime.SessionOptions()
