@@ -51,22 +51,24 @@ def _dumps(value: Any) -> bytes:
 
 
 @functools.cache
-def _mp3_frames(tmp: Path) -> tuple[bytes, dict[str, Any]]:
+def _mp3_frames() -> tuple[bytes, dict[str, Any]]:
     """A real MP3 frames entry's data and metadata: one second of tone encoded in two pieces,
-    as a worker encodes a segment."""
+    as a worker encodes a segment (made once; its scratch folder removed)."""
     import numpy as np
 
     from podkit.audio import encode
 
     pcm = (np.sin(np.arange(22050) / 5) * 8000).astype("<i2").tobytes()
-    out = tmp / "frames.mp3"
-    frames = encode.encode_mp3(pcm, 22050, out, bitrate="96k", sample_rate_hz=44100, splits=[11025])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "frames.mp3"
+        frames = encode.encode_mp3(pcm, 22050, out, bitrate="96k", sample_rate_hz=44100, splits=[11025])
+        data = out.read_bytes()
     meta = {"frames": sum(frames), "pieces": [[0, frames[0]], [11025, frames[1]]], "kbps": 96, "rate": 44100}
-    return out.read_bytes(), meta
+    return data, meta
 
 
 def _mp3_entry(cache: Cache, key: str = KEY) -> None:
-    data, meta = _mp3_frames(Path(tempfile.mkdtemp()))
+    data, meta = _mp3_frames()
     cache.put_bytes("mp3", key, data, meta)
 
 
