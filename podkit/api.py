@@ -76,12 +76,17 @@ def render(
 
 
 def render_resolved(
-    resolved: ResolvedEpisode, *, on_event: EventHandler | None = None, warm: WarmWorkers | None = None
+    resolved: ResolvedEpisode,
+    *,
+    on_event: EventHandler | None = None,
+    warm: WarmWorkers | None = None,
+    executor: run.Executor | None = None,
 ) -> Result:
     """Render an episode resolved already; each file it was told to replace (``force``) is kept
-    as a numbered backup at the moment its replacement is renamed in."""
+    as a numbered backup at the moment its replacement is renamed in.  *executor* makes the
+    segments (a Dask cluster's, say); without, this machine's pool."""
     with files.keeping_backups(resolved.replacing):
-        return run.render(resolved, on_event=on_event, warm=warm)
+        return run.render(resolved, on_event=on_event, warm=warm, executor=executor)
 
 
 def dry_run(source: ScriptSource, asked: RenderSettings | None = None) -> Plan:

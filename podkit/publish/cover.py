@@ -55,6 +55,56 @@ def read_cover(path: Path) -> tuple[str, bytes]:
     raise InputError(f"cover {path} is not a PNG or JPEG image")
 
 
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG image, or None when *data* is neither or its header is unreadable.
+
+    Podcast apps judge a cover by its pixels (Apple: square, 1400 to 3000 px), and the
+    size is in the header, so no imaging library is needed: PNG's first chunk (IHDR)
+    holds it; a JPEG's is in its first start-of-frame (SOFn) segment, found by walking
+    the segments (an EXIF thumbnail inside APP1 is skipped whole with its segment).
+    """
+    if data.startswith(_PNG):
+        ihdr = len(_PNG)
+        if data[ihdr + 4 : ihdr + 8] != b"IHDR" or len(data) < ihdr + 16:
+            return None
+        width, height = (
+            int.from_bytes(data[ihdr + 8 : ihdr + 12], "big"),
+            int.from_bytes(data[ihdr + 12 : ihdr + 16], "big"),
+        )
+        return (width, height) if width and height else None
+    if data.startswith(_JPEG):
+        return _jpeg_size(data)
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """The size in a JPEG's first SOFn segment (markers C0-CF but DHT C4, JPG C8, DAC CC), or None."""
+    at = 2
+    while at < len(data):
+        if data[at] != 0xFF:
+            return None
+        while at < len(data) and data[at] == 0xFF:  # fill bytes may precede a marker
+            at += 1
+        if at >= len(data):
+            return None
+        marker = data[at]
+        at += 1
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # TEM, RSTn: no length
+            continue
+        if marker in (0x00, 0xD8, 0xD9, 0xDA) or at + 2 > len(data):  # no frame header before the scan or end
+            return None
+        length = int.from_bytes(data[at : at + 2], "big")
+        if length < 2:
+            return None
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if length < 7 or at + 7 > len(data):
+                return None
+            height, width = int.from_bytes(data[at + 3 : at + 5], "big"), int.from_bytes(data[at + 5 : at + 7], "big")
+            return (width, height) if width and height else None
+        at += length
+    return None
+
+
 def _read_regular_file(path: Path) -> bytes:
     """At most :data:`settings.MAX_COVER_BYTES` of *path*, which must be a regular file.
 

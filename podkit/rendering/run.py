@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from podkit import files, publish, script
 from podkit.errors import OutputError
@@ -35,6 +35,51 @@ EventHandler = Callable[[str, dict[str, Any]], None]
 COLLECT_ROUNDS = 3
 
 SYNTHESIS = workers.Role(start=segment.start_worker, work=segment.render_segment, ended=segment.worker_ended)
+
+
+#: Called in the caller's process with a segment's task once its audio is in the cache, with the
+#: metadata the cache keeps for it.
+ResultHandler = Callable[[workers.Task, dict[str, Any]], None]
+
+
+class Executor(Protocol):
+    """Where segments are made: this machine's spawned workers (:class:`LocalPool`) or a Dask
+    cluster (:class:`podkit.rendering.cluster.DaskPool`).
+
+    ``run`` takes tasks whose one argument is a :class:`SegmentTask`, and returns once each
+    segment's audio is in *cache* (the caller's: the one place a render reads audio from) and
+    *on_result* has been called for it; a task that fails goes to *on_error*, else its error
+    is raised.
+    """
+
+    def run(
+        self,
+        tasks: Sequence[workers.Task],
+        cache: Cache,
+        *,
+        on_result: ResultHandler,
+        on_error: workers.ErrorHandler | None = None,
+    ) -> None: ...
+
+
+@dataclass
+class LocalPool:
+    """This machine's pool (:mod:`podkit.rendering.workers`): *jobs* spawned workers, the *warm*
+    ones taken first.  They write into the cache themselves, which they share with the caller."""
+
+    jobs: int
+    warm: workers.WarmWorkers | None = None
+
+    def run(
+        self,
+        tasks: Sequence[workers.Task],
+        cache: Cache,
+        *,
+        on_result: ResultHandler,
+        on_error: workers.ErrorHandler | None = None,
+    ) -> None:
+        warm, self.warm = self.warm, None  # warm workers serve one run; later runs start their own
+        workers.run(SYNTHESIS, tasks, jobs=self.jobs, warm=warm, on_result=on_result, on_error=on_error)
 
 
 def warm_workers(n: int = 1) -> workers.WarmWorkers:
@@ -55,22 +100,29 @@ class Result:
 
 
 def render(
-    resolved: ResolvedEpisode, *, on_event: EventHandler | None = None, warm: workers.WarmWorkers | None = None
+    resolved: ResolvedEpisode,
+    *,
+    on_event: EventHandler | None = None,
+    warm: workers.WarmWorkers | None = None,
+    executor: Executor | None = None,
 ) -> Result:
     """Render *resolved* to its output (with tags, chapters and sidecars); returns what was written.
 
-    *warm* holds workers started earlier (see :func:`warm_workers`); without, one is
-    started here, so that its start-up overlaps the planning.
+    Segments are made by *executor*; without, by this machine's pool (:class:`LocalPool`) of
+    ``resolved.jobs`` workers.  *warm* holds workers started earlier for it (see
+    :func:`warm_workers`); without, one is started here, so that its start-up overlaps the planning.
     """
+    if executor is not None:
+        return _render(resolved, on_event, executor)
     if warm is None:
         with warm_workers() as own:
-            return _render(resolved, on_event, own)
-    return _render(resolved, on_event, warm)
+            return _render(resolved, on_event, LocalPool(resolved.jobs, own))
+    return _render(resolved, on_event, LocalPool(resolved.jobs, warm))
 
 
-def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: workers.WarmWorkers) -> Result:
+def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, executor: Executor) -> Result:
     try:
-        return _render_into_cache(resolved, on_event, warm)
+        return _render_into_cache(resolved, on_event, executor)
     except BaseException:
         # interrupted (Ctrl-C, SIGTERM) or failed mid-write: this process's temporary files in the
         # cache, and those of the workers it has ended, go now rather than with the next render
@@ -78,7 +130,7 @@ def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: work
         raise
 
 
-def _render_into_cache(resolved: ResolvedEpisode, on_event: EventHandler | None, warm: workers.WarmWorkers) -> Result:
+def _render_into_cache(resolved: ResolvedEpisode, on_event: EventHandler | None, executor: Executor) -> Result:
     emit = on_event or (lambda kind, info: None)
     files.sweep(resolved.output.parent)  # what renders killed with -9 left there
     the_plan = plan(resolved, verify=False, remember=True)
@@ -90,12 +142,12 @@ def _render_into_cache(resolved: ResolvedEpisode, on_event: EventHandler | None,
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=1) as pool:  # checksums read while the workers synthesise
         verified = pool.submit(_verify, reused, cache, resolved)
-        synthesise(todo, cache, resolved, emit, warm)
+        synthesise(todo, cache, resolved, emit, executor)
         verified.result()
     emit("synthesised", {"seconds": time.monotonic() - started})
     again: list[Job] = []
     for attempt in range(1, COLLECT_ROUNDS + 1):  # the cache cleared by another process meanwhile
-        parts, made = _collect(the_plan, cache, resolved, emit)
+        parts, made = _collect(the_plan, cache, resolved, emit, executor)
         again += [j for j in made if j not in again]
         if attempt == 1:
             emit("assemble", {"format": resolved.format.name})
@@ -191,7 +243,7 @@ def _paragraph_starts(resolved: ResolvedEpisode, parts: Sequence[assemble.Piece]
 
 
 def _collect(
-    the_plan: Plan, cache: Cache, resolved: ResolvedEpisode, emit: EventHandler
+    the_plan: Plan, cache: Cache, resolved: ResolvedEpisode, emit: EventHandler, executor: Executor
 ) -> tuple[list[assemble.Piece], list[Job]]:
     """Every job's cache entries; those damaged, or removed since planning (the cache cleared by
     another process), are made again, up to :data:`COLLECT_ROUNDS` times."""
@@ -201,7 +253,7 @@ def _collect(
         if parts is not None:
             return parts, made
         missing = [j for j in the_plan.jobs if not is_cached(cache, j, resolved, False)]
-        synthesise(missing, cache, resolved, emit, None)
+        synthesise(missing, cache, resolved, emit, executor)
         made += [j for j in missing if j not in made]
     raise OutputError(f"the render cache at {cache.root} was removed again and again during the render")
 
@@ -213,11 +265,10 @@ def _verify(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> Non
         is_cached(cache, job, resolved, True)
 
 
-def synthesise(
-    todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode, emit: EventHandler, warm: workers.WarmWorkers | None
-) -> None:
-    """Render *todo* into the cache in spawned workers."""
-    tasks = [
+def segment_tasks(todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> list[workers.Task]:
+    """A task per job: its :class:`SegmentTask` (how to encode it, where the cache is) and its
+    deadline (a base plus per word)."""
+    return [
         workers.Task(
             j.key,
             (
@@ -234,10 +285,14 @@ def synthesise(
         )
         for j in todo
     ]
-    workers.run(
-        SYNTHESIS,
-        tasks,
-        jobs=resolved.jobs,
-        warm=warm,
+
+
+def synthesise(
+    todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode, emit: EventHandler, executor: Executor
+) -> None:
+    """Render *todo* into the cache with *executor*."""
+    executor.run(
+        segment_tasks(todo, cache, resolved),
+        cache,
         on_result=lambda task, meta: emit("segment", {"id": task.args[0].job.id, "cached": False}),
     )

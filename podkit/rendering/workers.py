@@ -67,11 +67,21 @@ def _error(exc: Exception) -> tuple[str, str]:
 
 def _raise(payload: tuple[str, str], label: str = "") -> None:
     """Re-raise a worker's error here with its podkit type (a ScriptError becomes an EngineError)."""
+    raise error_of(payload, label)
+
+
+def error_of(payload: tuple[str, str], label: str = "") -> errors.PodkitError:
+    """A worker's error (its type's name and message, as :func:`_error` sent it) as a podkit
+    error here: its own type, but a ScriptError (which would name no file) becomes an EngineError."""
     name, message = payload
     cls = getattr(errors, name, errors.EngineError)
     if not (isinstance(cls, type) and issubclass(cls, errors.PodkitError)) or cls is errors.ScriptError:
         cls = errors.EngineError
-    raise cls(f"{label}: {message}" if label else message)
+    return cls(f"{label}: {message}" if label else message)
+
+
+#: Called with a task that failed and its error, when a caller goes on with the other tasks.
+ErrorHandler = Callable[[Task, errors.PodkitError], None]
 
 
 #: Workers already run one per core: numeric libraries' own thread pools would
@@ -188,6 +198,7 @@ def run(
     on_result: Callable[[Task, Any], None],
     retries: int = 1,
     warm: WarmWorkers | None = None,
+    on_error: ErrorHandler | None = None,
 ) -> None:
     """Run ``role.work(state, *task.args)`` for every task in spawned workers.
 
@@ -195,9 +206,11 @@ def run(
     never count against a task's timeout.  A task that outlives its timeout or
     kills its worker is retried *retries* times in a fresh worker, then reported
     as an :class:`errors.EngineError`.  Errors raised by the task are re-raised
-    here with their podkit type.
+    here with their podkit type; with *on_error*, a task's error (or its last retry's) goes to
+    it instead and the other tasks go on (a batch of episodes, where one bad segment fails
+    only its own episode).
     """
-    pool = _Pool(role, list(tasks), jobs, on_result, retries, warm.take() if warm is not None else [])
+    pool = _Pool(role, list(tasks), jobs, on_result, retries, warm.take() if warm is not None else [], on_error)
     try:
         pool.run()
     finally:
@@ -215,8 +228,9 @@ class _Pool:
         on_result: Callable[[Task, Any], None],
         retries: int,
         started: list[_Worker],
+        on_error: ErrorHandler | None = None,
     ) -> None:
-        self.role, self.on_result, self.retries = role, on_result, retries
+        self.role, self.on_result, self.retries, self.on_error = role, on_result, retries, on_error
         self.queue: deque[tuple[Task, int]] = deque((t, 0) for t in tasks)
         want = max(1, min(jobs, len(self.queue))) if self.queue else 0
         stop(started[want:])
@@ -277,8 +291,14 @@ class _Pool:
         del self.busy[w.conn]
         w.task = None
         if status != "ok":
-            _raise(payload, task.label)
+            self._fail(task, error_of(payload, task.label))
+            return
         self.on_result(task, payload)
+
+    def _fail(self, task: Task, error: errors.PodkitError) -> None:
+        if self.on_error is None:
+            raise error
+        self.on_error(task, error)
 
     def _overdue(self, w: _Worker) -> None:
         if not w.ready:
@@ -299,4 +319,4 @@ class _Pool:
             self.queue.appendleft((task, attempt + 1))
             return
         where = f"{task.label}: " if task.label else ""
-        raise errors.EngineError(f"{where}{why}, also on retry in a fresh worker")
+        self._fail(task, errors.EngineError(f"{where}{why}, also on retry in a fresh worker"))

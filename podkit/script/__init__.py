@@ -59,6 +59,7 @@ from podkit.script.model import (
     Music,
     Paragraph,
     Pause,
+    ScriptDefaults,
     Segment,
     Span,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Music",
     "Paragraph",
     "Pause",
+    "ScriptDefaults",
     "Segment",
     "Span",
     "canonical_items",
@@ -83,17 +85,18 @@ __all__ = [
 ]
 
 
-def parse(text: str, *, path: str | None = None) -> Episode:
-    """Parse a script; errors are ScriptError naming *path* and the line."""
+def parse(text: str, *, path: str | None = None, defaults: ScriptDefaults | None = None) -> Episode:
+    """Parse a script; errors are ScriptError naming *path* and the line.  What its front matter
+    leaves out comes from *defaults*, its show's (:class:`ScriptDefaults`)."""
     try:
-        return _parse(text)
+        return _parse(text, defaults)
     except ScriptError as exc:
         if not path:
             raise
         raise exc.at(path) from None
 
 
-def _parse(text: str) -> Episode:
+def _parse(text: str, defaults: ScriptDefaults | None = None) -> Episode:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # (no copy when there is no \r)
@@ -102,7 +105,7 @@ def _parse(text: str) -> Episode:
             f"{clipped(bad.group())} is half of a UTF-16 pair, not a character",
             line=text.count("\n", 0, bad.start()) + 1,
         )
-    meta, front_lines = frontmatter.read(body.iter_lines(text))
+    meta, front_lines = frontmatter.read(body.iter_lines(text), defaults)
     start = 0  # where the body starts: after the front matter's lines
     for _ in range(front_lines):
         start = text.find("\n", start) + 1 or len(text)
@@ -123,9 +126,10 @@ def _with_quote_voice(episode: Episode) -> Episode:
     return Episode(dataclasses.replace(meta, voices=voices), episode.segments)
 
 
-def write(episode: Episode) -> str:
-    """Write an episode as a script that parses back to the same model."""
-    out = ["---", frontmatter.to_yaml(episode.meta).rstrip("\n"), "---", ""]
+def write(episode: Episode, defaults: ScriptDefaults | None = None) -> str:
+    """Write an episode as a script that parses back to the same model (with the same
+    *defaults*: what equals its show's default is left for the show to give)."""
+    out = ["---", frontmatter.to_yaml(episode.meta, defaults).rstrip("\n"), "---", ""]
     out.extend(body.write_segments(episode.segments))
     return "\n".join(out)
 

@@ -30,7 +30,7 @@ import yaml
 
 from podkit import settings
 from podkit.errors import InvalidSettingError, ScriptError, clipped, shown
-from podkit.script.model import SURROGATE_RE, VOICE_NAME_RE, Meta, Music
+from podkit.script.model import SURROGATE_RE, VOICE_NAME_RE, Meta, Music, ScriptDefaults
 from podkit.text import language
 
 KNOWN_KEYS = (
@@ -149,7 +149,7 @@ _Dumper.add_representer(str, _represent_str)
 # --------------------------------------------------------------------------- reading
 
 
-def read(lines: Iterable[str]) -> tuple[Meta, int]:
+def read(lines: Iterable[str], defaults: ScriptDefaults | None = None) -> tuple[Meta, int]:
     """The front matter at the top of a script's *lines* (newlines already normalised),
     and the number of lines it takes, its ``---`` lines included; the body follows.
 
@@ -176,7 +176,7 @@ def read(lines: Iterable[str]) -> tuple[Meta, int]:
         raise ScriptError("the front matter is not closed with a '---' line", line=1)
     yaml_text = "\n".join(yaml_lines)
     key_lines = _key_lines(yaml_text, 2)
-    meta = meta_from_yaml(_load(yaml_text), key_lines, 1)
+    meta = meta_from_yaml(_load(yaml_text), key_lines, 1, defaults)
     if "title" in key_lines and _marked_guessed(yaml_lines, key_lines["title"] - 2):
         meta = dataclasses.replace(meta, title_guessed=True)
     return meta, len(yaml_lines) + 2
@@ -249,8 +249,12 @@ def _suggest(key: str, known: tuple[str, ...]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
 
 
-def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Meta:
-    """Check the loaded front matter and build the episode's :class:`Meta`."""
+def meta_from_yaml(
+    data: Any, key_lines: Mapping[str, int], fm_line: int, defaults: ScriptDefaults | None = None
+) -> Meta:
+    """Check the loaded front matter and build the episode's :class:`Meta`; what it leaves out
+    comes from *defaults* (its show's), else podkit's."""
+    defaults = defaults or ScriptDefaults()
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -271,12 +275,12 @@ def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Met
     pause = _section(data, "pause", PAUSE_KEYS, "{paragraph: 0.6, segment: 1.2}", line)
     paragraph_pause = _break(pause, "paragraph", settings.DEFAULT_PARAGRAPH_PAUSE_SECONDS, line)
     segment_pause = _break(pause, "segment", settings.DEFAULT_SEGMENT_PAUSE_SECONDS, line)
-    music = _music(data, line)
+    music = _music(data, line) if "music" in data or defaults.music is None else defaults.music
     lang = _language(data, line)
-    voice = _string(data.get("voice"), "voice", line("voice")) or language.default_voice(lang)
+    voice = _string(data.get("voice"), "voice", line("voice")) or defaults.voice or language.default_voice(lang)
     voices = _voices(data.get("voices"), line)
     return Meta(
-        show=_string(data.get("show"), "show", line("show"), required=True) or "",
+        show=_string(data.get("show"), "show", line("show"), required=defaults.show is None) or defaults.show or "",
         title=_string(data.get("title"), "title", line("title"), required=True) or "",
         author=_string(data.get("author"), "author", line("author")),
         date=date,
@@ -288,7 +292,7 @@ def meta_from_yaml(data: Any, key_lines: Mapping[str, int], fm_line: int) -> Met
         segment_pause=segment_pause,
         voices=voices,
         pronounce=_mapping(data.get("pronounce"), "pronounce", line("pronounce")),
-        cover=_file_name(data.get("cover"), "cover", line("cover")),
+        cover=_file_name(data.get("cover"), "cover", line("cover")) or defaults.cover,
         music=music,
         bio=_string(data.get("bio"), "bio", line("bio")),
         description=_string(data.get("description"), "description", line("description")),
@@ -424,24 +428,28 @@ def _section(data: dict, key: str, known: tuple[str, ...], example: str, line: L
 # --------------------------------------------------------------------------- writing
 
 
-def to_yaml(meta: Meta) -> str:
-    """The front matter of *meta* as YAML (without the ``---`` lines), keys in reading order."""
-    data: dict[str, Any] = {"show": meta.show, "title": meta.title}
+def to_yaml(meta: Meta, defaults: ScriptDefaults | None = None) -> str:
+    """The front matter of *meta* as YAML (without the ``---`` lines), keys in reading order;
+    a value equal to its show's default (*defaults*) is left out, so it follows the show."""
+    defaults = defaults or ScriptDefaults()
+    data: dict[str, Any] = {} if meta.show == defaults.show else {"show": meta.show}
+    data["title"] = meta.title
     for key in ("author", "date", "guid"):
         if getattr(meta, key) is not None:
             data[key] = getattr(meta, key)
     data["lang"] = meta.language
-    data["voice"] = meta.voice
+    if meta.voice != defaults.voice:
+        data["voice"] = meta.voice
     data["rate"] = meta.words_per_minute
     data["pause"] = {"paragraph": meta.paragraph_pause, "segment": meta.segment_pause}
     if meta.voices:
         data["voices"] = dict(meta.voices)
     if meta.pronounce:
         data["pronounce"] = dict(meta.pronounce)
-    if meta.cover is not None:
+    if meta.cover is not None and meta.cover != defaults.cover:
         data["cover"] = meta.cover
     music = {k: v for k, v in dataclasses.asdict(meta.music).items() if v is not None}
-    if music != {k: v for k, v in dataclasses.asdict(Music()).items() if v is not None}:
+    if meta.music != (defaults.music or Music()):
         data["music"] = music
     for key in ("bio", "description"):
         if getattr(meta, key) is not None:
@@ -451,8 +459,13 @@ def to_yaml(meta: Meta) -> str:
     # the title on one line (however long), so that its comment can stand beside it
     title = _dump({"title": data.pop("title")}, width=_ONE_LINE).rstrip("\n")
     if "\n" in title:  # cannot happen to a one-line string; a comment would be lost in it
-        return _dump({"show": data.pop("show"), "title": meta.title, **data})
-    return _dump({"show": data.pop("show")}) + f"{title}  {GUESSED_TITLE_COMMENT}\n" + _dump(data)
+        return _dump({**_show_of(data), "title": meta.title, **data})
+    return _dump(_show_of(data)) + f"{title}  {GUESSED_TITLE_COMMENT}\n" + _dump(data)
+
+
+def _show_of(data: dict[str, Any]) -> dict[str, Any]:
+    """``show:`` taken out of *data*, to write before the title (nothing when it follows the show)."""
+    return {"show": data.pop("show")} if "show" in data else {}
 
 
 #: A line width no title reaches: the dumper then writes a value on one line.

@@ -121,6 +121,21 @@ class Meta:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptDefaults:
+    """What a script that does not say takes from its show (``show.yaml`` beside it): the show's
+    name, voice, cover and music.  ``None``: no default, podkit's own applies.
+
+    The parser fills in what the front matter leaves out; the writer leaves out what equals
+    the default, so a show's scripts follow its ``show.yaml`` until one says otherwise.
+    """
+
+    show: str | None = None
+    voice: str | None = None
+    cover: str | None = None
+    music: Music | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Episode:
     """The whole script: front matter and segments in reading order."""
 
