@@ -22,6 +22,7 @@ from podkit.rendering.plan import Plan, plan
 from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, check_length, resolve
 from podkit.rendering.run import EventHandler, Result
 from podkit.rendering.workers import WarmWorkers
+from podkit.show import model as show_model
 from podkit.text import language, speech
 from podkit.text.markdown import plain_text
 
@@ -39,7 +40,8 @@ class SegmentReport:
 
 
 def load_script(path: str | Path) -> script.Episode:
-    """Read and parse a script file; errors name the file and line."""
+    """Read and parse a script file; errors name the file and line.  A script in a show's folder
+    (``show.yaml`` beside it) takes the show's name, voice, cover and music where it says none."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a script file")
@@ -51,15 +53,31 @@ def load_script(path: str | Path) -> script.Episode:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScriptError("the script is not valid UTF-8 (save it as UTF-8)", path=path, line=line) from None
-    return script.parse(text, path=str(path))
+    show = show_model.find(path.parent)
+    return script.parse(text, path=str(path), defaults=show.script_defaults() if show is not None else None)
 
 
 def prepare(source: ScriptSource, asked: RenderSettings | None = None) -> ResolvedEpisode:
-    """A script (file or episode) and the settings asked for, resolved and checked once."""
+    """A script (file or episode) and the settings asked for, resolved and checked once.  A
+    script in a show's folder is published where the show is (its base URL) and, unless an
+    output or format is asked for, in the show's format and bitrate."""
     asked = asked or RenderSettings()
     if isinstance(source, script.Episode):
         return resolve(source, asked)
-    return resolve(load_script(source), asked, script_path=Path(source))
+    episode = load_script(source)
+    show = show_model.find(Path(source).parent)
+    return resolve(episode, for_show(asked, show) if show is not None else asked, script_path=Path(source))
+
+
+def for_show(asked: RenderSettings, show: show_model.Show) -> RenderSettings:
+    """*asked* with what the show decides where the caller left it open: the base URL, and the
+    format and bitrate when neither an output nor a format is named."""
+    if asked.base_url is None:
+        asked = dataclasses.replace(asked, base_url=show.base_url)
+    if asked.output is None and asked.format is None:
+        bitrate = show.bitrate if asked.bitrate == settings.DEFAULT_BITRATE else asked.bitrate
+        asked = dataclasses.replace(asked, format=show.format, bitrate=bitrate)
+    return asked
 
 
 def render(

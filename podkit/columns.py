@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import warnings
 from dataclasses import dataclass
 from importlib import resources
@@ -21,9 +22,10 @@ from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, resolve
 from podkit.rendering.run import EventHandler, Result
 from podkit.rendering.workers import WarmWorkers
 from podkit.script import drafting
-from podkit.text import article, reading
+from podkit.text import article, language, reading
 
-_INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+#: What a column file may be called (a folder given to ``podkit batch`` is searched for these).
+INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,14 @@ class DraftSettings:
     title: str | None = None
     author: str | None = None
     segment_seconds: float = settings.DEFAULT_SEGMENT_SECONDS
+    #: The episode's date and guid when its source gives them (a feed entry's), else found or made.
+    date: datetime.date | None = None
+    guid: str | None = None
+    #: A show's defaults (``show.yaml``): the script is written without what equals them, so it
+    #: follows the show; the show's voice speaks a column in *show_language*, other languages
+    #: get their own language's voice written into the script.
+    defaults: script.ScriptDefaults | None = None
+    show_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ def script_path_for(input: str | Path, output: str | Path | None = None) -> Path
         return Path("episode" + settings.SCRIPT_SUFFIX)
     path = Path(input)
     name = path.name
-    for suffix in _INPUT_SUFFIXES:
+    for suffix in INPUT_SUFFIXES:
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
             break
@@ -92,14 +102,15 @@ def _check_script_target(input: str | Path, target: Path, force: bool) -> None:
     files.check_backup_room(target)
 
 
-def write_script(episode: script.Episode, target: Path) -> Path:
+def write_script(episode: script.Episode, target: Path, defaults: script.ScriptDefaults | None = None) -> Path:
     """Write a script atomically; an existing one is kept as a numbered backup (``.bak``, ``.bak.1`` ...).
 
     The new text is written out first and the backup made just before the rename,
     so a failure (disk full) leaves the script and its older backups as they were.
+    What equals its show's *defaults* is left out of the front matter.
     """
     with files.keeping_backups([target]):
-        files.write_text(target, script.write(episode))
+        files.write_text(target, script.write(episode, defaults))
     return target
 
 
@@ -110,14 +121,28 @@ def _drafted(
     script left beside the audio renders the same voice again."""
     asked = asked or DraftSettings()
     seconds = settings.segment_seconds(asked.segment_seconds)
-    return drafting.draft(
-        clean(input, data=data),
-        show=asked.show,
+    column = clean(input, data=data)
+    defaults = asked.defaults or script.ScriptDefaults()
+    in_show_language = asked.show_language and language.primary(column.language) == language.primary(
+        asked.show_language
+    )
+    if voice is None and defaults.voice and in_show_language:
+        voice = defaults.voice
+    drafted = drafting.draft(
+        column,
+        show=asked.show or defaults.show,
         title=asked.title,
         author=asked.author,
         segment_seconds=seconds,
         voice=voice,
+        today=asked.date,
     )
+    meta = drafted.meta
+    if asked.date is not None or asked.guid is not None:
+        meta = dataclasses.replace(meta, date=asked.date or meta.date, guid=asked.guid or meta.guid)
+    if defaults.cover is not None or defaults.music is not None:  # the show's, unless the column has its own
+        meta = dataclasses.replace(meta, cover=meta.cover or defaults.cover, music=defaults.music or meta.music)
+    return dataclasses.replace(drafted, meta=meta)
 
 
 def draft(
@@ -132,7 +157,20 @@ def draft(
     target = script_path_for(input, output)
     _check_script_target(input, target, force)
     episode = _drafted(input, data, asked)
-    return Drafted(write_script(episode, target), episode)
+    return Drafted(write_script(episode, target, _written_defaults(episode, asked)), episode)
+
+
+def _written_defaults(episode: script.Episode, asked: DraftSettings | None) -> script.ScriptDefaults | None:
+    """What a draft's script leaves to its show: the show's defaults and, for a column in the
+    show's language, the voice too when the show names none (the language's own voice, which a
+    voice set in ``show.yaml`` later replaces in every such script)."""
+    if asked is None or asked.defaults is None:
+        return None
+    defaults = asked.defaults
+    same = asked.show_language and language.primary(episode.meta.language) == language.primary(asked.show_language)
+    if same and defaults.voice is None:
+        defaults = dataclasses.replace(defaults, voice=language.default_voice(episode.meta.language))
+    return defaults
 
 
 def episode(

@@ -46,6 +46,7 @@ import typer
 from typer.core import TyperGroup
 
 from podkit import settings
+from podkit.cli import batch as batch_cli
 from podkit.cli.options import (
     AuthorOpt,
     CacheOpt,
@@ -61,6 +62,7 @@ from podkit.cli.options import (
     render_options,
 )
 from podkit.cli.reporting import print_plan, read_stdin, report, with_progress
+from podkit.cli.show import feed_app, show_app
 from podkit.errors import ExitStatus, PodkitError
 
 if TYPE_CHECKING:
@@ -198,6 +200,8 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Manage the render cache.", rich_markup_mode=None, no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+app.add_typer(show_app, name="show")
+app.add_typer(feed_app, name="feed")
 
 
 def _version(value: bool) -> None:
@@ -425,6 +429,9 @@ def cache_clear(cache_dir: CacheOpt = None) -> None:
 
     n = Cache(cache_dir).clear()
     typer.echo(f"removed {n} entries")
+
+
+app.command("batch")(batch_cli.batch)
 
 
 def main() -> None:

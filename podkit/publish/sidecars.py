@@ -55,7 +55,7 @@ def sidecar_paths(audio_path: Path, *, html: bool = False, cover: Path | None = 
     return [audio_path.with_name(audio_path.stem + ext) for ext in extensions]
 
 
-def _url(base_url: str | None, name: str) -> str:
+def published_url(base_url: str | None, name: str) -> str:
     """Absolute when a base URL is known; else relative to the feed's location."""
     name = quote(name)
     return f"{quote(base_url.rstrip('/'), safe=_URL_SAFE)}/{name}" if base_url else name
@@ -105,7 +105,7 @@ def sidecar_files(
     page = paths[-1] if html else None
 
     def url(path: Path) -> str:
-        return _url(base_url, path.name)
+        return published_url(base_url, path.name)
 
     if not base_url:
         warnings.warn(
@@ -145,7 +145,7 @@ def sidecar_files(
             audio_format=fmt,
             audio_bytes=length,
             paragraph_starts=paragraph_starts,
-            feed_url=feed_url or (_url(base_url, FEED_NAME) if base_url else None),
+            feed_url=feed_url or (published_url(base_url, FEED_NAME) if base_url else None),
         ).encode("utf-8")
     return made
 

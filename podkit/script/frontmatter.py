@@ -70,7 +70,7 @@ class _Refused(yaml.MarkedYAMLError):
     """YAML that is valid but that podkit will not read (an alias, nesting too deep)."""
 
 
-class _Loader(yaml.SafeLoader):
+class YamlLoader(yaml.SafeLoader):
     """Safe YAML that leaves dates as text, refuses aliases and deep nesting, and says
     where a value could not be made.
 
@@ -127,13 +127,13 @@ class _Loader(yaml.SafeLoader):
         return value
 
 
-_Loader.yaml_implicit_resolvers = {
+YamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
-class _Dumper(yaml.SafeDumper):
+class YamlDumper(yaml.SafeDumper):
     """Safe YAML where a string holding line breaks or control characters is double-quoted
     (escaped), since the plain and single-quoted styles fold a NEL or a CR into a space."""
 
@@ -143,7 +143,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _represent_str)
+YamlDumper.add_representer(str, _represent_str)
 
 
 # --------------------------------------------------------------------------- reading
@@ -175,7 +175,7 @@ def read(lines: Iterable[str], defaults: ScriptDefaults | None = None) -> tuple[
     else:
         raise ScriptError("the front matter is not closed with a '---' line", line=1)
     yaml_text = "\n".join(yaml_lines)
-    key_lines = _key_lines(yaml_text, 2)
+    key_lines = key_lines_of(yaml_text, 2)
     meta = meta_from_yaml(_load(yaml_text), key_lines, 1, defaults)
     if "title" in key_lines and _marked_guessed(yaml_lines, key_lines["title"] - 2):
         meta = dataclasses.replace(meta, title_guessed=True)
@@ -197,7 +197,7 @@ def _marked_guessed(yaml_lines: list[str], index: int) -> bool:
     if "#" not in entry:
         return False
     try:
-        node = yaml.compose(entry, Loader=_Loader)
+        node = yaml.compose(entry, Loader=YamlLoader)
     except yaml.YAMLError:
         return False
     if not isinstance(node, yaml.MappingNode) or not node.value:
@@ -210,7 +210,7 @@ def _marked_guessed(yaml_lines: list[str], index: int) -> bool:
 def _load(yaml_text: str) -> Any:
     """The YAML of the front matter (which starts on line 2), or a one-line ScriptError at the line."""
     try:
-        return yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+        return yaml.load(yaml_text, Loader=YamlLoader) if yaml_text.strip() else {}
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL, a C0 control)
         line = yaml_text.count("\n", 0, exc.position) + 2
         char = clipped(chr(exc.character)) if isinstance(exc.character, int) else "a character"
@@ -228,7 +228,7 @@ def _load(yaml_text: str) -> Any:
         raise ScriptError("front matter is not valid YAML: it nests too deep", line=1) from None
 
 
-def _key_lines(text: str, first_line: int) -> dict[str, int]:
+def key_lines_of(text: str, first_line: int) -> dict[str, int]:
     """Line numbers of the keys in the YAML text, nested ones as ``music.intro`` (for messages)."""
     lines: dict[str, int] = {}
     top = None
@@ -275,7 +275,7 @@ def meta_from_yaml(
     pause = _section(data, "pause", PAUSE_KEYS, "{paragraph: 0.6, segment: 1.2}", line)
     paragraph_pause = _break(pause, "paragraph", settings.DEFAULT_PARAGRAPH_PAUSE_SECONDS, line)
     segment_pause = _break(pause, "segment", settings.DEFAULT_SEGMENT_PAUSE_SECONDS, line)
-    music = _music(data, line) if "music" in data or defaults.music is None else defaults.music
+    music = music_of(data, line) if "music" in data or defaults.music is None else defaults.music
     lang = _language(data, line)
     voice = _string(data.get("voice"), "voice", line("voice")) or defaults.voice or language.default_voice(lang)
     voices = _voices(data.get("voices"), line)
@@ -337,7 +337,7 @@ def _break(pause: dict, key: str, default: float, line: LineOf) -> float:
     return _number(pause.get(key, default), f"'pause.{key}' (seconds)", 0, MAX_BREAK_SECONDS, line(f"pause.{key}"))
 
 
-def _music(data: dict, line: LineOf) -> Music:
+def music_of(data: dict, line: LineOf) -> Music:
     music = _section(data, "music", MUSIC_KEYS, "{intro: bed.mp3}", line)
 
     def number(key: str, hi: float) -> float:
@@ -473,4 +473,4 @@ _ONE_LINE = 1 << 30
 
 
 def _dump(data: dict[str, Any], width: int = 100) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=width) if data else ""
+    return yaml.dump(data, Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=width) if data else ""
