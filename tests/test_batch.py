@@ -136,11 +136,11 @@ def test_the_feed_is_written_once_and_passes_the_check(made):
 
 def test_running_it_again_does_nothing(made):
     root, show, _, _ = made
-    before = {p.name: p.stat().st_mtime_ns for p in show.folder.iterdir() if p.name != "feed.xml"}
+    before = {p.name: p.stat().st_mtime_ns for p in show.folder.iterdir()}
     again = batching.batch([str(root / "in")], show.folder, cache_dir=root / "cache")
     assert again.segments_submitted == 0
     assert sorted(i.state for i in again.items) == [batching.FAILED, batching.UP_TO_DATE, batching.UP_TO_DATE]
-    assert {p.name: p.stat().st_mtime_ns for p in show.folder.iterdir() if p.name != "feed.xml"} == before
+    assert {p.name: p.stat().st_mtime_ns for p in show.folder.iterdir()} == before  # the feed too
 
 
 def test_an_existing_script_is_never_replaced(tmp_path):
@@ -339,3 +339,16 @@ def test_batch_report_exit_status():
     worse = dataclasses.replace(batching.ItemReport("c"))
     worse.fail(EngineError("y"))
     assert batching.BatchReport([ok, bad, worse]).exit_status == 1
+
+
+def test_a_batch_where_every_item_fails_reports_it_and_writes_no_feed(tmp_path):
+    show = make_show(tmp_path / "show")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.txt").write_text("Subscribe\n", encoding="utf-8")
+    report = batching.batch(
+        [str(tmp_path / "in"), str(tmp_path / "missing.txt")], show.folder, cache_dir=tmp_path / "c"
+    )
+    assert [i.state for i in report.items] == [batching.FAILED, batching.FAILED]
+    assert report.feed is None and report.feed_note.startswith("no feed written: ")
+    assert "no rendered episode" in report.feed_note
+    assert not (show.folder / "feed.xml").exists() and report.exit_status == 2

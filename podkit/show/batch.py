@@ -310,5 +310,8 @@ def _write_feed(show: show_model.Show) -> tuple[Path | None, str | None]:
     """The show's feed, written once at the end; without a base URL there is none to write."""
     if not show.base_url:
         return None, f"no feed written: {show.show_file} has no base_url (where the episodes will be published)"
-    written = feed.write_feed(show.folder)
+    try:
+        written = feed.write_feed(show.folder)
+    except PodkitError as exc:  # no episode rendered yet, two scripts with one guid ...: said, not fatal
+        return None, f"no feed written: {exc}"
     return written.path, "; ".join(written.notes) or None

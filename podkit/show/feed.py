@@ -386,6 +386,8 @@ def write_feed(folder: str | Path, output: str | Path | None = None, *, force: b
             "write it into show.yaml (guid:) so that it stays when the feed moves"
         )
     data = feed_xml(show, episodes)
+    if not foreign and files.head(path, len(data) + 1) == data:  # the same feed: left as it is (and its date)
+        return FeedWritten(path, episodes, notes, None)
     with files.keeping_backups([path] if foreign else []):
         files.write_bytes(path, data)
     backups = [p for p in files.backup_names(path) if p.is_file()]
