@@ -89,7 +89,7 @@ ErrorHandler = Callable[[Task, errors.PodkitError], None]
 #: glibc's malloc is told to keep freed blocks of up to 32 MB (a segment's arrays)
 #: for reuse instead of returning them to the kernel: fresh pages cost a fault
 #: each, half of an hour's render time in the kernel (1.1 of 2.2 s).
-_WORKER_ENV = {
+WORKER_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
@@ -121,8 +121,8 @@ class _Worker:
     def __init__(self, ctx: Any, role: Role) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, role.start, role.work), daemon=True)
-        saved = {k: os.environ.get(k) for k in _WORKER_ENV}
-        os.environ.update({k: v for k, v in _WORKER_ENV.items() if saved[k] is None})
+        saved = {k: os.environ.get(k) for k in WORKER_ENV}
+        os.environ.update({k: v for k, v in WORKER_ENV.items() if saved[k] is None})
         # spawn runs the parent's main script again in the child (as __mp_main__) when it
         # has a file; the worker needs nothing from it, and for the `podkit` script that
         # would import the whole CLI (typer and all) in every worker

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from podkit import api, columns, settings
-from podkit.errors import ExitStatus, InputError, PodkitError
+from podkit.errors import ExitStatus, PodkitError
 from podkit.rendering import run, workers
 from podkit.rendering.cache import Cache
 from podkit.rendering.plan import plan
@@ -299,10 +299,9 @@ def _executor(scheduler: str | None, jobs: int) -> Any:
     only now: Dask is the optional ``podkit[dask]``)."""
     if scheduler is None:
         return _Closing(run.LocalPool(jobs))
-    try:
-        from podkit.rendering import cluster  # noqa: PLC0415  (Dask: optional, loaded only when asked for)
-    except ImportError:
-        raise InputError("the Dask scheduler needs the optional extra: pip install 'podkit[dask]'") from None
+    # Dask: optional, loaded only when asked for (without it, an InputError saying how to install it)
+    from podkit.rendering import cluster  # noqa: PLC0415
+
     return cluster.DaskPool(scheduler, workers=jobs)
 
 
