@@ -15,14 +15,13 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from podkit import files, formats, script, settings
+from podkit import files, formats, script, settings, show_file
 from podkit.errors import InputError, ScriptError, shown
 from podkit.rendering import run
 from podkit.rendering.plan import Plan, plan
 from podkit.rendering.resolve import RenderSettings, ResolvedEpisode, check_length, resolve
 from podkit.rendering.run import EventHandler, Result
 from podkit.rendering.workers import WarmWorkers
-from podkit.show import model as show_model
 from podkit.text import language, speech
 from podkit.text.markdown import plain_text
 
@@ -53,7 +52,7 @@ def load_script(path: str | Path) -> script.Episode:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScriptError("the script is not valid UTF-8 (save it as UTF-8)", path=path, line=line) from None
-    show = show_model.find(path.parent)
+    show = show_file.find(path.parent)
     return script.parse(text, path=str(path), defaults=show.script_defaults() if show is not None else None)
 
 
@@ -65,11 +64,11 @@ def prepare(source: ScriptSource, asked: RenderSettings | None = None) -> Resolv
     if isinstance(source, script.Episode):
         return resolve(source, asked)
     episode = load_script(source)
-    show = show_model.find(Path(source).parent)
+    show = show_file.find(Path(source).parent)
     return resolve(episode, for_show(asked, show) if show is not None else asked, script_path=Path(source))
 
 
-def for_show(asked: RenderSettings, show: show_model.Show) -> RenderSettings:
+def for_show(asked: RenderSettings, show: show_file.Show) -> RenderSettings:
     """*asked* with what the show decides where the caller left it open: the base URL, and the
     format and bitrate when neither an output nor a format is named."""
     if asked.base_url is None:

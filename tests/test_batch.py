@@ -17,11 +17,10 @@ import mutagen
 import pytest
 from typer.testing import CliRunner
 
-from podkit import api, columns
+from podkit import api, columns, show_file
 from podkit.cli import app
 from podkit.rendering.resolve import RenderSettings
 from podkit.show import batch as batching
-from podkit.show import model as show_model
 from podkit.show.feed_check import check_feed
 from tests.conftest import solid_png
 
@@ -58,10 +57,10 @@ def column_text(title: str, author: str, paragraphs: list[str]) -> str:
     return f"{title}\n\nBy {author}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def make_show(folder: Path) -> show_model.Show:
+def make_show(folder: Path) -> show_file.Show:
     cover = folder.parent / f"{folder.name}-cover.png"
     cover.write_bytes(solid_png(1400))
-    return show_model.init(folder, title=SHOW_TITLE, author="The Desk", base_url=BASE_URL, cover=cover)
+    return show_file.init(folder, title=SHOW_TITLE, author="The Desk", base_url=BASE_URL, cover=cover)
 
 
 def write_columns(folder: Path) -> dict[str, Path]:
@@ -188,7 +187,7 @@ def test_a_show_voice_speaks_every_script_that_names_none(tmp_path):
     show.show_file.write_text(yaml_text, encoding="utf-8")
     inputs = write_columns(tmp_path / "in")
     target = show.folder / "harbour.episode.md"
-    asked = columns.DraftSettings(defaults=show_model.load(show.folder).script_defaults(), show_language="en")
+    asked = columns.DraftSettings(defaults=show_file.load(show.folder).script_defaults(), show_language="en")
     columns.draft(inputs["harbour"], target, asked)
     assert "\nvoice:" not in target.read_text(encoding="utf-8")
     assert api.prepare(target).voice == "en-gb"

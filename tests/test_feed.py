@@ -17,12 +17,12 @@ import pytest
 from conftest import snapshot, solid_png
 from typer.testing import CliRunner
 
-from podkit import api
+from podkit import api, show_file
 from podkit.cli import app
 from podkit.errors import InputError, OutputExistsError
 from podkit.publish.feed import NS_PODCAST
 from podkit.rendering.resolve import RenderSettings
-from podkit.show import feed, model
+from podkit.show import feed
 from podkit.show.feed_check import check_feed
 
 BASE = "https://example.com/the column"  # a space: every file URL is quoted
@@ -43,8 +43,8 @@ def rendered(tmp_path_factory) -> Path:
     folder = root / "show"
     cover = root / "art.png"
     cover.write_bytes(solid_png(1400))
-    model.init(folder, title="The Column", author="Ada Writer", base_url=BASE, cover=cover)
-    show_yaml = folder / model.SHOW_FILE
+    show_file.init(folder, title="The Column", author="Ada Writer", base_url=BASE, cover=cover)
+    show_yaml = folder / show_file.SHOW_FILE
     show_yaml.write_text(
         show_yaml.read_text().replace("email: null", "email: ada@example.com"), encoding="utf-8"
     )  # the owner, for itunes:owner and podcast:locked's owner
@@ -82,7 +82,7 @@ def test_feed_has_every_field(show_dir):
         "(render it with --format mp3); left out of the feed",
     ]
     assert check_feed(path) == []
-    show = model.load(show_dir)
+    show = show_file.load(show_dir)
     data = path.read_bytes()
 
     # ---- feedparser
@@ -96,7 +96,7 @@ def test_feed_has_every_field(show_dir):
     assert channel.author == "Ada Writer" and channel.itunes_type == "episodic"
     assert [t.term for t in channel.tags] == ["News"]
     assert channel.publisher_detail == {"name": "Ada Writer", "email": "ada@example.com"}
-    assert channel.podcast_guid == show.guid == model.podcast_guid(f"{BASE_QUOTED}/feed.xml")
+    assert channel.podcast_guid == show.guid == show_file.podcast_guid(f"{BASE_QUOTED}/feed.xml")
     assert channel.generator.startswith("podkit ")
     second, first = parsed.entries
     assert (second.title, first.title) == ("Second & last", "First one")
@@ -165,17 +165,17 @@ def test_feed_links_the_page_and_follows_the_show_format(show_dir, rendered):
 
 
 def test_a_show_without_a_kept_guid_gets_the_derived_one_and_a_note(show_dir):
-    show_yaml = show_dir / model.SHOW_FILE
-    guid = model.load(show_dir).guid
+    show_yaml = show_dir / show_file.SHOW_FILE
+    guid = show_file.load(show_dir).guid
     show_yaml.write_text(show_yaml.read_text().replace(f"guid: {guid}", "guid: null"))
     written = feed.write_feed(show_dir)
     assert any("has no guid" in note and guid in note for note in written.notes)
     root = lxml.etree.parse(str(written.path)).getroot()
-    assert root.find("channel/podcast:guid", NS).text == guid == model.podcast_guid(f"{BASE_QUOTED}/feed.xml")
+    assert root.find("channel/podcast:guid", NS).text == guid == show_file.podcast_guid(f"{BASE_QUOTED}/feed.xml")
 
 
 def test_feed_refusals_write_nothing(show_dir):
-    show_yaml = show_dir / model.SHOW_FILE
+    show_yaml = show_dir / show_file.SHOW_FILE
     text = show_yaml.read_text()
     before = snapshot(show_dir)
 
@@ -196,7 +196,7 @@ def test_feed_refusals_write_nothing(show_dir):
 
 
 def test_a_folder_without_rendered_episodes_has_no_feed(tmp_path):
-    model.init(tmp_path, base_url="https://example.com/p")
+    show_file.init(tmp_path, base_url="https://example.com/p")
     (tmp_path / "a.episode.md").write_text(_script("A", "Hi."))
     with pytest.raises(InputError, match="has no rendered episode .*a.episode.md: not rendered yet"):
         feed.write_feed(tmp_path)

@@ -11,13 +11,12 @@ import pytest
 from conftest import snapshot, solid_png
 from typer.testing import CliRunner
 
-from podkit import api, settings
+from podkit import api, settings, show_file
 from podkit.cli import app
 from podkit.errors import InputError, OutputExistsError
 from podkit.publish.cover import image_size
 from podkit.script import Music, ScriptDefaults
-from podkit.show import model
-from podkit.show.model import SHOW_FILE, podcast_guid
+from podkit.show_file import SHOW_FILE, podcast_guid
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 runner = CliRunner()
@@ -85,39 +84,39 @@ def cover_file(tmp_path) -> Path:
 
 def test_init_writes_a_show_that_loads_back(tmp_path, cover_file):
     folder = tmp_path / "shows" / "column"
-    show = model.init(
+    show = show_file.init(
         folder, title="The  Column", author="Ada Writer", base_url="https://example.com/pod/", cover=cover_file
     )
     assert folder.is_dir() and (folder / "cover.png").read_bytes() == cover_file.read_bytes()
     text = (folder / SHOW_FILE).read_text(encoding="utf-8")
     assert text.count("\n# ") >= 10  # a comment above every key, for people editing it
-    loaded = model.load(folder)
+    loaded = show_file.load(folder)
     assert loaded == show
     assert loaded.title == "The Column" and loaded.author == "Ada Writer" and loaded.description == "The Column"
     assert loaded.base_url == "https://example.com/pod" and loaded.feed_url == "https://example.com/pod/feed.xml"
     assert loaded.guid == podcast_guid("https://example.com/pod/feed.xml")
     assert loaded.cover == "cover.png" and loaded.language == "en" and loaded.type == "episodic"
-    assert loaded.categories == (model.Category("News"),) and not loaded.explicit and not loaded.locked
-    assert loaded.persons == (model.Person("Ada Writer", "host"),) and loaded.owner_name == "Ada Writer"
+    assert loaded.categories == (show_file.Category("News"),) and not loaded.explicit and not loaded.locked
+    assert loaded.persons == (show_file.Person("Ada Writer", "host"),) and loaded.owner_name == "Ada Writer"
     assert (loaded.format, loaded.bitrate, loaded.voice, loaded.music) == ("mp3", "96k", None, None)
     assert loaded.script_defaults() == ScriptDefaults(show="The Column", voice=None, cover="cover.png", music=None)
-    assert model.find(folder) == show
-    assert model.find(tmp_path / "shows") is None  # exactly that folder, not a parent or child
+    assert show_file.find(folder) == show
+    assert show_file.find(tmp_path / "shows") is None  # exactly that folder, not a parent or child
 
 
 def test_init_defaults_and_the_guid_kept_when_the_base_url_changes(tmp_path):
-    show = model.init(tmp_path / "s")
+    show = show_file.init(tmp_path / "s")
     assert show.title == settings.DEFAULT_SHOW and show.base_url is None and show.feed_url is None
     assert show.cover is None and show.persons == () and show.guid is None and show.feed_guid is None
     path = tmp_path / "s" / SHOW_FILE
     path.write_text(path.read_text().replace("base_url: null", "base_url: https://new.example/feed"))
-    later = model.load(tmp_path / "s")
+    later = show_file.load(tmp_path / "s")
     assert later.guid is None and later.feed_guid == podcast_guid("https://new.example/feed/feed.xml")
 
-    kept = model.init(tmp_path / "k", base_url="https://old.example/pod")
+    kept = show_file.init(tmp_path / "k", base_url="https://old.example/pod")
     path = tmp_path / "k" / SHOW_FILE
     path.write_text(path.read_text().replace("https://old.example/pod", "https://new.example/pod"))
-    moved = model.load(tmp_path / "k")
+    moved = show_file.load(tmp_path / "k")
     assert moved.feed_url == "https://new.example/pod/feed.xml"
     assert moved.guid == moved.feed_guid == kept.guid == podcast_guid("https://old.example/pod/feed.xml")
 
@@ -130,11 +129,11 @@ def test_a_hand_edited_show_is_read(tmp_path):
         "episodes: {voice: en-gb, format: m4a, bitrate: 64k, music: {intro: bed.mp3, duck_db: 12}}\n",
         encoding="utf-8",
     )
-    show = model.load(tmp_path)
-    assert show.categories == (model.Category("News", "Politics"), model.Category("Technology"))
+    show = show_file.load(tmp_path)
+    assert show.categories == (show_file.Category("News", "Politics"), show_file.Category("Technology"))
     assert show.explicit and show.locked and show.type == "serial"
     assert (show.owner_name, show.owner_email) == ("Bo B", "bo@example.com")
-    assert show.persons == (model.Person("Bo", "host", "https://bo.example"), model.Person("Cy", "host"))
+    assert show.persons == (show_file.Person("Bo", "host", "https://bo.example"), show_file.Person("Cy", "host"))
     assert (show.voice, show.format, show.bitrate) == ("en-gb", "m4a", "64k")
     assert show.music == Music(intro="bed.mp3", duck_db=12.0)
     assert show.script_defaults() == ScriptDefaults(show="Daily", voice="en-gb", cover=None, music=show.music)
@@ -168,7 +167,7 @@ def test_a_hand_edited_show_is_read(tmp_path):
 def test_bad_show_yaml_is_one_line_naming_the_file_and_line(tmp_path, yaml_text, line, words):
     (tmp_path / SHOW_FILE).write_text(yaml_text, encoding="utf-8")
     with pytest.raises(InputError) as exc:
-        model.load(tmp_path)
+        show_file.load(tmp_path)
     message = str(exc.value)
     assert "\n" not in message and message.startswith(f"{tmp_path / SHOW_FILE}:{line}: "), message
     assert words in message, message
@@ -176,8 +175,8 @@ def test_bad_show_yaml_is_one_line_naming_the_file_and_line(tmp_path, yaml_text,
 
 def test_load_without_show_yaml_says_how_to_make_one(tmp_path):
     with pytest.raises(InputError, match=r"has no show\.yaml; create one with: podkit show init"):
-        model.load(tmp_path)
-    assert model.find(tmp_path) is None
+        show_file.load(tmp_path)
+    assert show_file.find(tmp_path) is None
 
 
 def test_init_refuses_bad_input_and_writes_nothing(tmp_path, cover_file):
@@ -197,34 +196,34 @@ def test_init_refuses_bad_input_and_writes_nothing(tmp_path, cover_file):
         ({"language": "xx-!"}, "--language must be a language code"),
     ]:
         with pytest.raises(InputError) as exc:
-            model.init(folder, **kwargs)
+            show_file.init(folder, **kwargs)
         assert words in str(exc.value) and "\n" not in str(exc.value)
         assert not folder.exists()
 
 
 def test_init_never_replaces_show_yaml_without_force(tmp_path, cover_file):
-    model.init(tmp_path, title="First")
+    show_file.init(tmp_path, title="First")
     before = (tmp_path / SHOW_FILE).read_text()
     with pytest.raises(OutputExistsError, match="already exists; give --force"):
-        model.init(tmp_path, title="Second")
+        show_file.init(tmp_path, title="Second")
     assert (tmp_path / SHOW_FILE).read_text() == before
-    model.init(tmp_path, title="Second", force=True)
-    assert model.load(tmp_path).title == "Second"
+    show_file.init(tmp_path, title="Second", force=True)
+    assert show_file.load(tmp_path).title == "Second"
     assert (tmp_path / f"{SHOW_FILE}.bak").read_text() == before
 
     other = tmp_path / "other"
     other.mkdir()
     (other / "cover.png").write_bytes(solid_png(20))  # someone's image where the cover's copy goes
     with pytest.raises(OutputExistsError, match="cover.png already exists and is another image"):
-        model.init(other, cover=cover_file)
+        show_file.init(other, cover=cover_file)
     assert not (other / SHOW_FILE).exists()
-    model.init(other, cover=cover_file, force=True)
+    show_file.init(other, cover=cover_file, force=True)
     assert (other / "cover.png").read_bytes() == cover_file.read_bytes()
     assert (other / "cover.png.bak").read_bytes() == solid_png(20)
 
 
 def test_scripts_in_the_folder_take_the_show_defaults(tmp_path, cover_file):
-    model.init(tmp_path, title="House Show", cover=cover_file)
+    show_file.init(tmp_path, title="House Show", cover=cover_file)
     (tmp_path / "a.episode.md").write_text("---\ntitle: One\n---\n\n## Intro {#s1}\n\nHello.\n", encoding="utf-8")
     meta = api.load_script(tmp_path / "a.episode.md").meta
     assert meta.show == "House Show" and meta.cover == "cover.png"
@@ -242,7 +241,7 @@ def test_show_init_command(tmp_path, cover_file):
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert f"wrote {folder / SHOW_FILE}" in done.stdout and done.stderr == ""
-    assert model.load(folder).feed_url == "https://ex.com/p/feed.xml"
+    assert show_file.load(folder).feed_url == "https://ex.com/p/feed.xml"
 
     before = snapshot(folder)
     again = runner.invoke(app, ["show", "init", str(folder)])

@@ -74,9 +74,9 @@ def init(
     ] = False,
 ) -> None:
     """Write DIR/show.yaml (with comments to edit by hand) and copy the cover in."""
-    from podkit.show import model  # noqa: PLC0415  (start-up: only this command reads show.yaml)
+    from podkit import show_file  # noqa: PLC0415  (start-up: only this command reads show.yaml)
 
-    show = model.init(
+    show = show_file.init(
         folder, title=title, author=author, base_url=base_url, language=language, cover=cover, force=force
     )
     typer.echo(f"wrote {show.show_file}" + (f" (podcast:guid {show.guid})" if show.guid else ""))

@@ -80,15 +80,8 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     """The size in a JPEG's first SOFn segment (markers C0-CF but DHT C4, JPG C8, DAC CC), or None."""
     at = 2
-    while at < len(data):
-        if data[at] != 0xFF:
-            return None
-        while at < len(data) and data[at] == 0xFF:  # fill bytes may precede a marker
-            at += 1
-        if at >= len(data):
-            return None
-        marker = data[at]
-        at += 1
+    while (found := _jpeg_marker(data, at)) is not None:
+        marker, at = found
         if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # TEM, RSTn: no length
             continue
         if marker in (0x00, 0xD8, 0xD9, 0xDA) or at + 2 > len(data):  # no frame header before the scan or end
@@ -103,6 +96,18 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             return (width, height) if width and height else None
         at += length
     return None
+
+
+def _jpeg_marker(data: bytes, at: int) -> tuple[int, int] | None:
+    """The JPEG marker at *at* (after any 0xFF fill bytes) and where its segment starts; None
+    when *at* is not at a marker (or the data ends)."""
+    if at >= len(data) or data[at] != 0xFF:
+        return None
+    while at < len(data) and data[at] == 0xFF:  # fill bytes may precede a marker
+        at += 1
+    if at >= len(data):
+        return None
+    return data[at], at + 1
 
 
 def _read_regular_file(path: Path) -> bytes:
@@ -159,15 +164,8 @@ def _jpeg_end(data: bytes) -> int | None:
     0xFF is followed by a stuffed 0x00 or a restart marker, up to the next real marker.
     """
     at, scanned = 2, False
-    while at < len(data):
-        if data[at] != 0xFF:
-            return None
-        while at < len(data) and data[at] == 0xFF:  # fill bytes may precede a marker
-            at += 1
-        if at >= len(data):
-            return None
-        marker = data[at]
-        at += 1
+    while (found := _jpeg_marker(data, at)) is not None:
+        marker, at = found
         if marker == 0xD9:  # EOI
             return at if scanned else None
         if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # TEM, RSTn: no length

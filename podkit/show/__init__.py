@@ -1,7 +1,8 @@
 """A show: a folder of episodes with one ``show.yaml``, and the podcast feed written from it.
 
-The top of the data flow, above rendering and publishing: :mod:`podkit.show.model` reads
-and writes ``show.yaml``; :mod:`podkit.show.feed` writes the show's RSS feed from the
+The top of the data flow, above the library's front doors for scripts and columns
+(:mod:`podkit.api`, :mod:`podkit.columns`), whose scripts take their show's defaults from
+:mod:`podkit.show_file` (``show.yaml``: read there, below them); :mod:`podkit.show.feed` writes the show's RSS feed from the
 rendered episodes in the folder; :mod:`podkit.show.feed_check` checks a feed offline;
 :mod:`podkit.show.sources` and :mod:`podkit.show.batch` turn many commentaries into
 episodes of the show.

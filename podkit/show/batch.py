@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podkit import api, columns, settings
+from podkit import api, columns, settings, show_file
 from podkit.errors import ExitStatus, PodkitError
 from podkit.rendering import run, workers
 from podkit.rendering.cache import Cache
 from podkit.rendering.plan import plan
 from podkit.rendering.resolve import RenderSettings, ResolvedEpisode
 from podkit.show import feed, sources
-from podkit.show import model as show_model
 
 #: Called with what happens, for a progress display: ("start", {"episodes", "segments"}) once
 #: the work is known, ("segment", {"done", "total"}) per segment made, ("episode", {"label",
@@ -115,7 +114,7 @@ def batch(
     machine's own pool of *jobs* workers (0: one per core)."""
     started = time.monotonic()
     emit = on_event or (lambda kind, info: None)
-    show = show_model.load(show_folder)
+    show = show_file.load(show_folder)
     workers_wanted = settings.worker_count(jobs)
     asked = RenderSettings(html=True, jobs=workers_wanted, cache_dir=cache_dir)
     items, failures = sources.expand(inputs)
@@ -138,7 +137,7 @@ def batch(
     return report
 
 
-def _draft_all(items: Sequence[sources.Item], show: show_model.Show, reports: list[ItemReport]) -> list[ItemReport]:
+def _draft_all(items: Sequence[sources.Item], show: show_file.Show, reports: list[ItemReport]) -> list[ItemReport]:
     """Each item's script in the show's folder: drafted when new, kept when there (never
     replaced); an item already drafted under another name (a feed entry retitled) is found
     by its guid.  Returns the reports of the items that have a script."""
@@ -178,7 +177,7 @@ def _scripts_by_guid(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _resolve_all(reports: Sequence[ItemReport], show: show_model.Show, asked: RenderSettings) -> list[_Episode]:
+def _resolve_all(reports: Sequence[ItemReport], show: show_file.Show, asked: RenderSettings) -> list[_Episode]:
     """Each script resolved as a render of it in the show would be (the show's format, bitrate and
     base URL; every check made once, before any synthesis); an item that fails here fails alone."""
     episodes = []
@@ -199,7 +198,7 @@ def _resolve_all(reports: Sequence[ItemReport], show: show_model.Show, asked: Re
     return episodes
 
 
-def _up_to_date(episode: _Episode, show: show_model.Show) -> bool:
+def _up_to_date(episode: _Episode, show: show_file.Show) -> bool:
     """Whether the episode's files are all there, newer than its script and the show's
     ``show.yaml``, and its segments all in the cache (then a render would write the same again)."""
     resolved = episode.resolved
@@ -305,7 +304,7 @@ def _executor(scheduler: str | None, jobs: int) -> Any:
     return cluster.DaskPool(scheduler, workers=jobs)
 
 
-def _write_feed(show: show_model.Show) -> tuple[Path | None, str | None]:
+def _write_feed(show: show_file.Show) -> tuple[Path | None, str | None]:
     """The show's feed, written once at the end; without a base URL there is none to write."""
     if not show.base_url:
         return None, f"no feed written: {show.show_file} has no base_url (where the episodes will be published)"

@@ -31,15 +31,16 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from podkit import files, settings
+from podkit import api, files, settings
 from podkit.errors import InputError, OutputExistsError, PodkitError
 from podkit.formats import FEED_FORMATS, FORMATS
 from podkit.publish.cover import cover_suffix
 from podkit.publish.feed import CHAPTERS_MIME, NS_PODCAST
 from podkit.publish.model import clean_tag
 from podkit.publish.sidecars import COVER_EXTENSION, FEED_NAME, PAGE_EXTENSION
+from podkit.rendering.resolve import episode_info
 from podkit.script.model import Episode
-from podkit.show.model import Show, load
+from podkit.show_file import Show, load
 
 #: What the feed names as its ``<generator>``: how a feed podkit wrote is told from one it did not
 #: (``podkit feed`` replaces its own feed freely, any other file only with --force).
@@ -101,8 +102,6 @@ def collect(show: Show) -> Collected:
     """Every ``*.episode.md`` in the show's folder paired with its rendered audio (the show's format
     first, then the other of MP3 and M4A), newest first; a script without such audio, or one
     that does not read, is left out with a note."""
-    from podkit import api  # noqa: PLC0415  (the script parser with the show's defaults; loads the rendering side)
-
     episodes: list[FeedEpisode] = []
     notes: list[str] = []
     scripts = sorted(p for p in show.folder.glob(f"*{settings.SCRIPT_SUFFIX}") if p.is_file())
@@ -139,7 +138,6 @@ def _audio_of(show: Show, name: str) -> tuple[Path | None, str]:
 
 
 def _feed_episode(script_path: Path, audio: Path, fmt: str, episode: Episode) -> FeedEpisode:
-    from podkit.rendering.resolve import episode_info  # noqa: PLC0415  (the guid and summary a render writes)
 
     info = episode_info(episode, None)
     try:

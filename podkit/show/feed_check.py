@@ -65,7 +65,7 @@ from podkit.errors import clipped, shown
 from podkit.formats import FEED_FORMATS, FORMATS
 from podkit.publish.cover import image_size
 from podkit.publish.feed import CHAPTERS_MIME, NS_ITUNES, NS_PODCAST
-from podkit.show.model import APPLE_CATEGORIES, SHOW_TYPES
+from podkit.show_file import APPLE_CATEGORIES, SHOW_TYPES
 
 NS_ATOM = "http://www.w3.org/2005/Atom"
 
