@@ -119,17 +119,20 @@ def batch(
     asked = RenderSettings(html=True, jobs=workers_wanted, cache_dir=cache_dir)
     items, failures = sources.expand(inputs)
     reports = [ItemReport(f.label, state=FAILED, error=f.message, status=f.error.exit_status) for f in failures]
-    scripts = _draft_all(items, show, reports)
-    episodes = _resolve_all(scripts, show, asked)
-    report = BatchReport(reports)
-    todo = [e for e in episodes if not _up_to_date(e, show)]
-    for episode in episodes:
-        if episode not in todo:
-            episode.report.state = UP_TO_DATE
-            episode.report.audio = episode.resolved.output
-    if todo:
-        with _executor(scheduler, workers_wanted) as executor:
-            report.segments_submitted = _render_all(todo, Cache(cache_dir), executor, emit)
+    # new columns to draft: this machine's workers start now, while the drafting goes on
+    new = any(not (show.folder / (item.name + settings.SCRIPT_SUFFIX)).exists() for item in items)
+    with run.warm_workers(workers_wanted if scheduler is None and new else 0) as warm:
+        scripts = _draft_all(items, show, reports)
+        episodes = _resolve_all(scripts, show, asked)
+        report = BatchReport(reports)
+        todo = [e for e in episodes if not _up_to_date(e, show)]
+        for episode in episodes:
+            if episode not in todo:
+                episode.report.state = UP_TO_DATE
+                episode.report.audio = episode.resolved.output
+        if todo:
+            with _executor(scheduler, workers_wanted, warm) as executor:
+                report.segments_submitted = _render_all(todo, Cache(cache_dir), executor, emit)
     report.feed, report.feed_note = _write_feed(show)
     if report.feed is not None:
         emit("feed", {"path": str(report.feed)})
@@ -293,11 +296,11 @@ class _Closing:
         return None
 
 
-def _executor(scheduler: str | None, jobs: int) -> Any:
-    """Where the batch's segments are made: this machine's pool, or a Dask cluster (imported
-    only now: Dask is the optional ``podkit[dask]``)."""
+def _executor(scheduler: str | None, jobs: int, warm: workers.WarmWorkers) -> Any:
+    """Where the batch's segments are made: this machine's pool (the *warm* workers first), or a
+    Dask cluster (imported only now: Dask is the optional ``podkit[dask]``)."""
     if scheduler is None:
-        return _Closing(run.LocalPool(jobs))
+        return _Closing(run.LocalPool(jobs, warm))
     # Dask: optional, loaded only when asked for (without it, an InputError saying how to install it)
     from podkit.rendering import cluster  # noqa: PLC0415
 
