@@ -351,3 +351,24 @@ def test_a_batch_where_every_item_fails_reports_it_and_writes_no_feed(tmp_path):
     assert report.feed is None and report.feed_note.startswith("no feed written: ")
     assert "no rendered episode" in report.feed_note
     assert not (show.folder / "feed.xml").exists() and report.exit_status == 2
+
+
+@pytest.mark.slow
+def test_a_dask_batch_on_the_command_line_prints_no_dask_logs(tmp_path):
+    pytest.importorskip("distributed")
+    import subprocess
+
+    from conftest import PODKIT
+
+    show = make_show(tmp_path / "show")
+    inputs = write_columns(tmp_path / "in")
+    run = subprocess.run(
+        [*PODKIT, "batch", str(inputs["library"]), "--show", str(show.folder), "--scheduler", "local", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PODKIT_CACHE_DIR": str(tmp_path / "cache")},
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "", run.stderr  # no INFO:distributed... lines, no warnings
+    assert "1 of 1 items done, 0 failed" in run.stdout

@@ -130,6 +130,11 @@ class DaskPool:
     def __enter__(self) -> DaskPool:
         try:
             self._stack.enter_context(silence_logging_cmgr(DASK_LOG_LEVEL))
+            # nor through the root logger, which pyttsx3 configures in any process that lists
+            # voices (its driver logs with logging.debug): Dask's INFO lines would reach stderr
+            quiet = logging.getLogger("distributed")
+            self._stack.callback(setattr, quiet, "propagate", quiet.propagate)
+            quiet.propagate = False
             self.client = self._connect()
             self._plugin = f"podkit-synthesis-{uuid.uuid4().hex}"
             # set up on every worker now (and on each that joins later)
@@ -166,7 +171,14 @@ class DaskPool:
         # podkit's worker environment (numeric libraries on one thread, malloc's thresholds) in place
         # of Dask's defaults for the same variables; a variable set in this process's environment wins
         environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **WORKER_ENV}
-        config = {"distributed.nanny.pre-spawn-environ": environ, **LOCAL_SCHEDULER_CONFIG}
+        # the workers' folders (and Dask's locks) in one of the pool's own, removed with it
+        scratch = tempfile.mkdtemp(prefix="podkit-dask-")
+        self._stack.callback(shutil.rmtree, scratch, True)
+        config = {
+            "distributed.nanny.pre-spawn-environ": environ,
+            "temporary-directory": scratch,
+            **LOCAL_SCHEDULER_CONFIG,
+        }
         with _spawning(), dask.config.set(config), _failing_as(OutputError, "cannot start a Dask LocalCluster"):
             cluster = distributed.LocalCluster(
                 n_workers=self.workers,
