@@ -372,3 +372,26 @@ def test_a_dask_batch_on_the_command_line_prints_no_dask_logs(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stderr == "", run.stderr  # no INFO:distributed... lines, no warnings
     assert "1 of 1 items done, 0 failed" in run.stdout
+
+
+def test_the_progress_display_counts_episodes_and_segments(capsys, monkeypatch):
+    from podkit.cli.batch import BatchProgress
+
+    plain = BatchProgress(quiet=False)
+    plain("start", {"episodes": 2, "segments": 5})
+    plain("segment", {"done": 1, "total": 5})
+    plain("episode", {"label": "a.txt", "state": "rendered"})
+    plain.close()
+    assert capsys.readouterr().out == "2 episodes to render: 5 segments to synthesise\nrendered: a.txt\n"
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    shown = BatchProgress(quiet=False)
+    shown("start", {"episodes": 2, "segments": 5})
+    shown("segment", {"done": 3, "total": 5})
+    shown("episode", {"label": "a.txt", "state": "rendered"})
+    tasks = {t.description: (t.completed, t.total) for t in shown.progress.tasks}
+    shown.close()
+    assert tasks == {"episodes": (1, 2), "segments": (3, 5)}
+    capsys.readouterr()
+    quiet = BatchProgress(quiet=True)
+    quiet("start", {"episodes": 2, "segments": 5})
+    assert quiet.progress is None and capsys.readouterr().out == ""
