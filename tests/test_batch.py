@@ -395,3 +395,20 @@ def test_the_progress_display_counts_episodes_and_segments(capsys, monkeypatch):
     quiet = BatchProgress(quiet=True)
     quiet("start", {"episodes": 2, "segments": 5})
     assert quiet.progress is None and capsys.readouterr().out == ""
+
+
+def test_a_script_in_a_show_renders_in_the_show_format_bitrate_and_base_url(tmp_path):
+    show = make_show(tmp_path / "show")
+    text = (
+        show.show_file.read_text(encoding="utf-8")
+        .replace("format: mp3", "format: m4a")
+        .replace("bitrate: 96k", "bitrate: 64k")
+    )
+    show.show_file.write_text(text, encoding="utf-8")
+    script = show.folder / "one.episode.md"
+    script.write_text("---\ntitle: One\n---\n\n## Part {#part}\n\nHello.\n", encoding="utf-8")
+    resolved = api.prepare(script)
+    assert (resolved.format.name, resolved.bitrate, resolved.base_url) == ("m4a", "64k", BASE_URL)
+    assert resolved.output == show.folder / "one.m4a" and resolved.info.show == SHOW_TITLE
+    asked = api.prepare(script, RenderSettings(output=tmp_path / "elsewhere.mp3", base_url="https://other.example/"))
+    assert (asked.format.name, asked.base_url) == ("mp3", "https://other.example/")  # what the caller asks wins
