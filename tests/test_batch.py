@@ -412,3 +412,20 @@ def test_a_script_in_a_show_renders_in_the_show_format_bitrate_and_base_url(tmp_
     assert resolved.output == show.folder / "one.m4a" and resolved.info.show == SHOW_TITLE
     asked = api.prepare(script, RenderSettings(output=tmp_path / "elsewhere.mp3", base_url="https://other.example/"))
     assert (asked.format.name, asked.base_url) == ("mp3", "https://other.example/")  # what the caller asks wins
+
+
+def test_mp3_pieces_encode_to_the_same_frames_on_one_thread_or_many(tmp_path):
+    import numpy as np
+
+    from podkit.audio import encode
+
+    pcm = (np.sin(np.arange(22050 * 3) / 7) * 6000).astype("<i2").tobytes()
+    made = {}
+    for threads in (1, 0, 3):
+        out = tmp_path / f"{threads}.mp3"
+        frames = encode.encode_mp3(
+            pcm, 22050, out, bitrate="64k", sample_rate_hz=44100, splits=[22050, 44100], threads=threads
+        )
+        made[threads] = (frames, out.read_bytes())
+    assert made[1] == made[0] == made[3]  # a batch's one thread per worker changes nothing in the audio
+    assert len(made[1][0]) == 3

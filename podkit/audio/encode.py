@@ -41,15 +41,23 @@ _ENCODE_CHUNK = 1 << 16  # samples resampled and encoded at once: a few hundred 
 
 
 def encode_mp3(
-    pcm: bytes, pcm_rate_hz: int, out: Path, *, bitrate: str, sample_rate_hz: int, splits: Sequence[int] = ()
+    pcm: bytes,
+    pcm_rate_hz: int,
+    out: Path,
+    *,
+    bitrate: str,
+    sample_rate_hz: int,
+    splits: Sequence[int] = (),
+    threads: int = 0,
 ) -> list[int]:
     """Encode 16-bit PCM at *pcm_rate_hz* to a bare MP3 stream (no Xing frame, no ID3) at
     *sample_rate_hz*, so that streams can be concatenated frame by frame; returns each
     piece's frame count.
 
     The PCM is cut at the sample offsets *splits* (silences) into pieces encoded at
-    once on several cores and concatenated: each piece's audio starts mp3.DELAY
-    samples after its first frame, as a whole segment's does.
+    once on several cores (*threads*; 0: every core) and concatenated: each piece's audio
+    starts mp3.DELAY samples after its first frame, as a whole segment's does.  The frames are
+    the same whatever the number of threads.
     """
     samples = np.frombuffer(pcm, dtype="<i2")
     edges = [0, *splits, len(samples)]
@@ -58,10 +66,11 @@ def encode_mp3(
         _encode_mp3_piece, pcm_rate_hz=pcm_rate_hz, sample_rate_hz=sample_rate_hz, kbps=int(bitrate.removesuffix("k"))
     )
     try:
-        if len(parts) == 1:
-            coded = [encode(parts[0])]
+        threads = min(len(parts), threads or os.cpu_count() or 1)
+        if threads == 1:
+            coded = [encode(part) for part in parts]
         else:  # LAME and soxr release the GIL: threads use every core
-            with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1)) as pool:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
                 coded = list(pool.map(encode, parts))
     except Exception as exc:  # lameenc raises plain RuntimeErrors
         raise AudioError(f"the MP3 encoder failed on {out}: {exc}") from exc

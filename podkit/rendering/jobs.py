@@ -162,6 +162,9 @@ class SegmentTask:
     #: Decode and check the true peak of speech-only MP3 frames too (the format's margin is not
     #: proven for speech: ``not OutputFormat.speech_margin_proven``).
     check_speech_peak: bool = False
+    #: Threads that encode the segment's MP3 pieces at once (0: one per core, so that one edited
+    #: segment uses every core; 1 when the workers already fill the cores, as in a batch).
+    threads: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ written as one set (:class:`podkit.publish.OutputSet`): all appear, or none.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -125,8 +126,11 @@ def _render(resolved: ResolvedEpisode, on_event: EventHandler | None, executor: 
         return _render_into_cache(resolved, on_event, executor)
     except BaseException:
         # interrupted (Ctrl-C, SIGTERM) or failed mid-write: this process's temporary files in the
-        # cache, and those of the workers it has ended, go now rather than with the next render
-        Cache(resolved.cache_dir).sweep(own=True)
+        # cache, and those of the workers it has ended, go now rather than with the next render.
+        # Only from the main thread: a render in another (a batch assembles episodes in a thread
+        # while the main one stores segments) would take the main thread's files being written.
+        if threading.current_thread() is threading.main_thread():
+            Cache(resolved.cache_dir).sweep(own=True)
         raise
 
 
@@ -265,9 +269,11 @@ def _verify(jobs: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> Non
         is_cached(cache, job, resolved, True)
 
 
-def segment_tasks(todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) -> list[workers.Task]:
-    """A task per job: its :class:`SegmentTask` (how to encode it, where the cache is) and its
-    deadline (a base plus per word)."""
+def segment_tasks(
+    todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode, *, threads: int = 0
+) -> list[workers.Task]:
+    """A task per job: its :class:`SegmentTask` (how to encode it, where the cache is, with how
+    many *threads*) and its deadline (a base plus per word)."""
     return [
         workers.Task(
             j.key,
@@ -278,6 +284,7 @@ def segment_tasks(todo: Sequence[Job], cache: Cache, resolved: ResolvedEpisode) 
                     resolved.format.name,
                     resolved.bitrate,
                     check_speech_peak=not resolved.format.speech_margin_proven,
+                    threads=threads,
                 ),
             ),
             resolved.timeout_base_seconds + resolved.timeout_per_word_seconds * j.words,

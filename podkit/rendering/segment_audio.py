@@ -45,7 +45,7 @@ def render_segment(speaker: SpeechEngine, task: SegmentTask) -> dict[str, Any]:
     meta = dict(meta)
     if task.format_name == "mp3":
         check = task.check_speech_peak or job.bed is not None or job.sting is not None
-        meta["mp3_frames"] = _encode_mp3(cache, job, pcm16, meta, task.bitrate, check).meta["frames"]
+        meta["mp3_frames"] = _encode_mp3(cache, job, pcm16, meta, task.bitrate, check, task.threads).meta["frames"]
     return meta
 
 
@@ -173,7 +173,9 @@ def _utterance(speaker: SpeechEngine, cache: Cache, job: Job, unit: Unit) -> tup
     return speech.pcm, speech.sample_rate_hz
 
 
-def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitrate: str, check: bool) -> Entry:
+def _encode_mp3(
+    cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitrate: str, check: bool, threads: int = 0
+) -> Entry:
     """The segment's MP3 frames entry, encoded now (in pieces cut between sentences) if missing.
 
     A segment with music has its frames decoded again and their true peak checked: an
@@ -193,7 +195,7 @@ def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitr
                 splits = encode.quiet_splits(pcm16, rate, ends, MP3_PIECE_SECONDS)
 
             def write(tmp: Path) -> dict[str, Any]:
-                frames = _checked_mp3(job, pcm16, rate, tmp, bitrate, splits, check)
+                frames = _checked_mp3(job, pcm16, rate, tmp, bitrate, splits, check, threads)
                 pieces = [[start, n] for start, n in zip([0, *splits], frames, strict=True)]
                 kbps = int(bitrate.removesuffix("k"))
                 return {"frames": sum(frames), "pieces": pieces, "kbps": kbps, "rate": job.sample_rate_hz}
@@ -203,12 +205,14 @@ def _encode_mp3(cache: Cache, job: Job, pcm16: bytes, meta: dict[str, Any], bitr
 
 
 def _checked_mp3(
-    job: Job, pcm16: bytes, rate: int, out: Path, bitrate: str, splits: list[int], check: bool
+    job: Job, pcm16: bytes, rate: int, out: Path, bitrate: str, splits: list[int], check: bool, threads: int = 0
 ) -> list[int]:
     """Encode *pcm16* into *out* (with *check*, until its decoded true peak holds); each piece's frame count."""
     pcm, ceiling = pcm16, job.ceiling_dbtp
     for attempt in range(decoded.MAX_ROUNDS):
-        frames = encode.encode_mp3(pcm, rate, out, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz, splits=splits)
+        frames = encode.encode_mp3(
+            pcm, rate, out, bitrate=bitrate, sample_rate_hz=job.sample_rate_hz, splits=splits, threads=threads
+        )
         if job.loudness_lufs is None:  # not normalised: no promise to keep
             return frames
         if not check:

@@ -119,9 +119,12 @@ def batch(
     asked = RenderSettings(html=True, jobs=workers_wanted, cache_dir=cache_dir)
     items, failures = sources.expand(inputs)
     reports = [ItemReport(f.label, state=FAILED, error=f.message, status=f.error.exit_status) for f in failures]
-    # new columns to draft: this machine's workers start now, while the drafting goes on
+    # new columns to draft: the workers (this machine's, or a Dask cluster) start now, while the drafting goes on
     new = any(not (show.folder / (item.name + settings.SCRIPT_SUFFIX)).exists() for item in items)
-    with run.warm_workers(workers_wanted if scheduler is None and new else 0) as warm:
+    with (
+        run.warm_workers(workers_wanted if scheduler is None and new else 0) as warm,
+        _Starting(scheduler, workers_wanted, now=new) as cluster,
+    ):
         scripts = _draft_all(items, show, reports)
         episodes = _resolve_all(scripts, show, asked)
         report = BatchReport(reports)
@@ -131,7 +134,7 @@ def batch(
                 episode.report.state = UP_TO_DATE
                 episode.report.audio = episode.resolved.output
         if todo:
-            with _executor(scheduler, workers_wanted, warm) as executor:
+            with cluster.pool() if scheduler is not None else _Closing(run.LocalPool(workers_wanted, warm)) as executor:
                 report.segments_submitted = _render_all(todo, Cache(cache_dir), executor, emit)
     report.feed, report.feed_note = _write_feed(show)
     if report.feed is not None:
@@ -184,13 +187,13 @@ def _resolve_all(reports: Sequence[ItemReport], show: show_file.Show, asked: Ren
     """Each script resolved as a render of it in the show would be (the show's format, bitrate and
     base URL; every check made once, before any synthesis); an item that fails here fails alone."""
     episodes = []
-    seen: set[Path] = set()
+    seen: dict[Path, ItemReport] = {}
     for report in reports:
         assert report.script is not None
-        if report.script.resolve() in seen:  # two inputs, one script (the same entry twice)
-            report.state, report.script_state = UP_TO_DATE, KEPT
+        first = seen.setdefault(report.script.resolve(), report)
+        if first is not report:  # two inputs, one script (the same entry twice): one episode
+            report.state, report.script_state, report.audio = UP_TO_DATE, KEPT, first.audio
             continue
-        seen.add(report.script.resolve())
         try:
             resolved = api.prepare(report.script, api.for_show(asked, show))
         except PodkitError as exc:
@@ -223,13 +226,20 @@ def _render_all(todo: list[_Episode], cache: Cache, executor: run.Executor, emit
     thread of its own as soon as its last segment is in. Returns the number of segments submitted."""
     cache.ensure()
     tasks: dict[str, workers.Task] = {}
+    plans = {}
     for episode in todo:
         try:
-            the_plan = plan(episode.resolved, remember=True)
+            plans[id(episode)] = plan(episode.resolved, remember=True)
         except PodkitError as exc:
             episode.report.fail(exc)
+    # each worker one thread when the segments fill every worker (no core idles: more threads per
+    # worker would only take turns), else a segment's MP3 pieces on every core as a render does
+    busy = sum(len(p.to_render) for p in plans.values()) >= settings.usable_cores()
+    for episode in todo:
+        the_plan = plans.get(id(episode))
+        if the_plan is None:
             continue
-        for task in run.segment_tasks(the_plan.to_render, cache, episode.resolved):
+        for task in run.segment_tasks(the_plan.to_render, cache, episode.resolved, threads=1 if busy else 0):
             key = f"{task.key}:{task.args[0].format_name}:{task.args[0].bitrate}"
             tasks.setdefault(key, dataclasses.replace(task, key=key))
             episode.waiting.add(key)
@@ -296,15 +306,52 @@ class _Closing:
         return None
 
 
-def _executor(scheduler: str | None, jobs: int, warm: workers.WarmWorkers) -> Any:
-    """Where the batch's segments are made: this machine's pool (the *warm* workers first), or a
-    Dask cluster (imported only now: Dask is the optional ``podkit[dask]``)."""
-    if scheduler is None:
-        return _Closing(run.LocalPool(jobs, warm))
-    # Dask: optional, loaded only when asked for (without it, an InputError saying how to install it)
-    from podkit.rendering import cluster  # noqa: PLC0415
+class _Starting:
+    """A Dask pool for *scheduler* (None: none), started in a thread at once when *now* (a
+    LocalCluster takes a second or two, which the drafting then hides), else when first asked
+    for; closed on leaving.  Dask is imported only here: it is the optional ``podkit[dask]``."""
 
-    return cluster.DaskPool(scheduler, workers=jobs)
+    def __init__(self, scheduler: str | None, jobs: int, *, now: bool) -> None:
+        self.made: Any = None
+        self.entered: Any = None
+        self.failed: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        if scheduler is None:
+            return
+        # imported and its address checked here, in the caller's thread: a bad --scheduler or a
+        # missing extra fails before any drafting (an InputError saying how to install it)
+        from podkit.rendering import cluster  # noqa: PLC0415
+
+        self.made = cluster.DaskPool(scheduler, workers=jobs)
+        if now:
+            self.thread = threading.Thread(target=self._start, name="podkit-dask-start", daemon=True)
+            self.thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.entered = self.made.__enter__()
+        except BaseException as exc:  # raised in the caller's thread when the pool is asked for
+            self.failed = exc
+
+    def pool(self) -> _Closing:
+        """The pool, started (waiting for its start if it began earlier)."""
+        if self.thread is None:
+            self.thread = threading.current_thread()
+            self._start()
+        else:
+            self.thread.join()
+        if self.failed is not None:
+            raise self.failed
+        return _Closing(self.entered)
+
+    def __enter__(self) -> _Starting:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join()
+        if self.entered is not None:
+            self.made.__exit__(None, None, None)
 
 
 def _write_feed(show: show_file.Show) -> tuple[Path | None, str | None]:
