@@ -188,6 +188,10 @@ class DaskPool:
             "temporary-directory": scratch,
             **LOCAL_SCHEDULER_CONFIG,
         }
+        # a nanny that spawns a worker again (one died) sets the workers' variables in this process
+        # once more: they are put back when the cluster closes
+        before = {name: os.environ.get(name) for name in environ}
+        self._stack.callback(_restore_environment, before)
         with _spawning(), dask.config.set(config), _failing_as(OutputError, "cannot start a Dask LocalCluster"):
             cluster = distributed.LocalCluster(
                 n_workers=self.workers,
@@ -469,6 +473,14 @@ def _deadline(seconds: float) -> Iterator[None]:
 
 
 # ----------------------------------------------------------------------------- starting local workers
+
+
+def _restore_environment(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @contextlib.contextmanager
