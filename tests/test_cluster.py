@@ -272,9 +272,14 @@ def test_an_unreachable_scheduler_is_an_error_within_the_timeout():
     assert time.monotonic() - started < 10
 
 
-def test_a_scheduler_without_workers_is_an_error_within_the_timeout():
+def test_a_scheduler_without_workers_is_an_error_within_the_timeout(tmp_path):
     """Else the segments would wait for a worker for ever."""
-    with distributed.LocalCluster(n_workers=0, protocol="tcp", dashboard_address="127.0.0.1:0") as bare:
+    import dask
+
+    with (
+        dask.config.set({"temporary-directory": str(tmp_path)}),  # not a dask-scratch-space left in TMPDIR
+        distributed.LocalCluster(n_workers=0, protocol="tcp", dashboard_address="127.0.0.1:0") as bare,
+    ):
         with pytest.raises(OutputError, match=r"^the Dask scheduler at tcp://\S+ has no workers \(waited 1 s\)$"):
             with cluster.DaskPool(bare.scheduler_address, connect_timeout=1):
                 pass
