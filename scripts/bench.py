@@ -852,6 +852,12 @@ def markdown_table(head: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
+def goals_table(checks: list[tuple[str, bool | None, str]]) -> list[str]:
+    """The goals as a Markdown table: each goal, PASS, FAIL or n/a (not measured in this run), its figures."""
+    verdict = {None: "n/a", True: "PASS", False: "FAIL"}
+    return markdown_table(["goal", "result", "figures"], [[g, verdict[ok], f] for g, ok, f in checks])
+
+
 def table(rows: list[Row]) -> list[str]:
     head = [
         "minutes (target)",
@@ -1044,9 +1050,7 @@ def report(
             *[f"| {k} | {v:.1f} |" for k, v in stage_times.items()],
             "",
         ]
-    out += ["## Goals", "", "| goal | result | figures |", "|---|---|---|"]
-    for goal, ok, figures in checks:
-        out.append(f"| {goal} | {'n/a' if ok is None else 'PASS' if ok else 'FAIL'} | {figures} |")
+    out += ["## Goals", "", *goals_table(checks)]
     return "\n".join(out) + "\n"
 
 
@@ -1331,9 +1335,7 @@ def piper_report(
             *edit_table(edits),
             "",
         ]
-    out += ["| goal | result | figures |", "|---|---|---|"]
-    for goal, ok, figures in checks:
-        out.append(f"| {goal} | {'n/a' if ok is None else 'PASS' if ok else 'FAIL'} | {figures} |")
+    out += goals_table(checks)
     return "\n".join(out) + "\n"
 
 

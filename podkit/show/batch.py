@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from podkit import api, columns, settings, show_file
 from podkit.errors import ExitStatus, PodkitError
@@ -90,7 +90,7 @@ class BatchReport:
         return ExitStatus.ERROR
 
 
-@dataclass
+@dataclass(eq=False)  # one per script: compared by identity, never field by field
 class _Episode:
     """An item's episode on its way: resolved, and the segments it still waits for."""
 
@@ -128,14 +128,15 @@ def batch(
         scripts = _draft_all(items, show, reports)
         episodes = _resolve_all(scripts, show, asked)
         report = BatchReport(reports)
-        todo = [e for e in episodes if not _up_to_date(e, show)]
+        todo = []
         for episode in episodes:
-            if episode not in todo:
+            if _up_to_date(episode, show):
                 episode.report.state = UP_TO_DATE
-                episode.report.audio = episode.resolved.output
+            else:
+                todo.append(episode)
         if todo:
-            with cluster.pool() if scheduler is not None else _Closing(run.LocalPool(workers_wanted, warm)) as executor:
-                report.segments_submitted = _render_all(todo, Cache(cache_dir), executor, emit)
+            executor = cluster.pool() if scheduler is not None else run.LocalPool(workers_wanted, warm)
+            report.segments_submitted = _render_all(todo, Cache(cache_dir), executor, emit)
     report.feed, report.feed_note = _write_feed(show)
     if report.feed is not None:
         emit("feed", {"path": str(report.feed)})
@@ -225,48 +226,46 @@ def _render_all(todo: list[_Episode], cache: Cache, executor: run.Executor, emit
     """Every segment the episodes lack, made at once by *executor*; each episode assembled in a
     thread of its own as soon as its last segment is in. Returns the number of segments submitted."""
     cache.ensure()
-    tasks: dict[str, workers.Task] = {}
-    plans = {}
+    planned = []
     for episode in todo:
         try:
-            plans[id(episode)] = plan(episode.resolved, remember=True)
+            planned.append((episode, plan(episode.resolved, remember=True)))
         except PodkitError as exc:
             episode.report.fail(exc)
     # each worker one thread when the segments fill every worker (no core idles: more threads per
     # worker would only take turns), else a segment's MP3 pieces on every core as a render does
-    busy = sum(len(p.to_render) for p in plans.values()) >= settings.usable_cores()
-    for episode in todo:
-        the_plan = plans.get(id(episode))
-        if the_plan is None:
-            continue
+    busy = sum(len(p.to_render) for _, p in planned) >= settings.usable_cores()
+    tasks: dict[str, workers.Task] = {}
+    waited_by: dict[str, list[_Episode]] = {}  # a task's key -> the episodes that wait for it
+    for episode, the_plan in planned:
         for task in run.segment_tasks(the_plan.to_render, cache, episode.resolved, threads=1 if busy else 0):
             key = f"{task.key}:{task.args[0].format_name}:{task.args[0].bitrate}"
             tasks.setdefault(key, dataclasses.replace(task, key=key))
+            waited_by.setdefault(key, []).append(episode)
             episode.waiting.add(key)
         episode.report.segments_rendered = len(episode.waiting)
-    live = [e for e in todo if e.report.state != FAILED]
-    emit("start", {"episodes": len(live), "segments": len(tasks)})
+    emit("start", {"episodes": len(planned), "segments": len(tasks)})
     done = 0
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="podkit-assemble") as assembler:
         assembled: list[Future[None]] = []
 
-        def finished(key: str | None, error: PodkitError | None = None) -> None:
+        def finished(key: str, error: PodkitError | None = None) -> None:
             nonlocal done
             with lock:
-                done += key is not None
-                for episode in live:
-                    if key is not None and key in episode.waiting:
-                        episode.waiting.discard(key)
-                        if error is not None and episode.report.state != FAILED:
-                            episode.report.fail(error)
-                            emit("episode", {"label": episode.report.label, "state": FAILED})
-                        elif not episode.waiting and episode.report.state != FAILED:
-                            assembled.append(assembler.submit(_assemble, episode, executor, emit))
-            if key is not None:
-                emit("segment", {"done": done, "total": len(tasks)})
+                done += 1
+                for episode in waited_by[key]:
+                    episode.waiting.discard(key)
+                    if episode.report.state == FAILED:
+                        continue
+                    if error is not None:
+                        episode.report.fail(error)
+                        emit("episode", {"label": episode.report.label, "state": FAILED})
+                    elif not episode.waiting:
+                        assembled.append(assembler.submit(_assemble, episode, executor, emit))
+            emit("segment", {"done": done, "total": len(tasks)})
 
-        for episode in live:  # nothing to synthesise (all in the cache): assembled at once
+        for episode, _ in planned:  # nothing to synthesise (all in the cache): assembled at once
             if not episode.waiting:
                 assembled.append(assembler.submit(_assemble, episode, executor, emit))
         if tasks:
@@ -291,19 +290,6 @@ def _assemble(episode: _Episode, executor: run.Executor, emit: BatchEvents) -> N
         episode.report.state = RENDERED
         episode.report.duration_ms = result.duration_ms
     emit("episode", {"label": episode.report.label, "state": episode.report.state})
-
-
-class _Closing:
-    """A context manager for an executor that needs none (this machine's pool)."""
-
-    def __init__(self, executor: run.Executor) -> None:
-        self.executor = executor
-
-    def __enter__(self) -> run.Executor:
-        return self.executor
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 class _Starting:
@@ -333,22 +319,21 @@ class _Starting:
         except BaseException as exc:  # raised in the caller's thread when the pool is asked for
             self.failed = exc
 
-    def pool(self) -> _Closing:
-        """The pool, started (waiting for its start if it began earlier)."""
+    def pool(self) -> run.Executor:
+        """The pool, started (waiting for its start if it began earlier); it closes with this."""
         if self.thread is None:
-            self.thread = threading.current_thread()
             self._start()
         else:
             self.thread.join()
         if self.failed is not None:
             raise self.failed
-        return _Closing(self.entered)
+        return cast(run.Executor, self.entered)
 
     def __enter__(self) -> _Starting:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.thread is not None and self.thread is not threading.current_thread():
+        if self.thread is not None:
             self.thread.join()
         if self.entered is not None:
             self.made.__exit__(None, None, None)
