@@ -42,17 +42,32 @@ def load_script(path: str | Path) -> script.Episode:
     """Read and parse a script file; errors name the file and line.  A script in a show's folder
     (``show.yaml`` beside it) takes the show's name, voice, cover and music where it says none."""
     path = Path(path)
+    text = _script_text(path)
+    return _parsed(text, path, show_file.find(path.parent))
+
+
+def read_script(path: str | Path, show: show_file.Show | None) -> script.Episode:
+    """:func:`load_script` for a caller that has read the script's show (or knows it has none)
+    already: ``show.yaml`` is not read again for each script of a show."""
+    path = Path(path)
+    return _parsed(_script_text(path), path, show)
+
+
+def _script_text(path: Path) -> str:
+    """The script file's text; a folder, binary data or text that is not UTF-8 is an error."""
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a script file")
     raw = files.read_input(str(path))  # /dev/zero or a FIFO is refused at the limit, not read to the end
     if b"\x00" in raw:
         raise ScriptError("this is binary data, not a script", path=path, line=1)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScriptError("the script is not valid UTF-8 (save it as UTF-8)", path=path, line=line) from None
-    show = show_file.find(path.parent)
+
+
+def _parsed(text: str, path: Path, show: show_file.Show | None) -> script.Episode:
     return script.parse(text, path=str(path), defaults=show.script_defaults() if show is not None else None)
 
 
@@ -63,12 +78,14 @@ def prepare(source: ScriptSource, asked: RenderSettings | None = None) -> Resolv
     asked = asked or RenderSettings()
     if isinstance(source, script.Episode):
         return resolve(source, asked)
-    episode = load_script(source)
-    show = show_file.find(Path(source).parent)
-    return resolve(episode, for_show(asked, show) if show is not None else asked, script_path=Path(source))
+    path = Path(source)
+    text = _script_text(path)
+    show = show_file.find(path.parent)  # read once: for the script's defaults and the render's
+    episode = _parsed(text, path, show)
+    return resolve(episode, _for_show(asked, show) if show is not None else asked, script_path=path)
 
 
-def for_show(asked: RenderSettings, show: show_file.Show) -> RenderSettings:
+def _for_show(asked: RenderSettings, show: show_file.Show) -> RenderSettings:
     """*asked* with what the show decides where the caller left it open: the base URL, and the
     format and bitrate when neither an output nor a format is named."""
     if asked.base_url is None:

@@ -126,7 +126,7 @@ def batch(
         _Starting(scheduler, workers_wanted, now=new) as cluster,
     ):
         scripts = _draft_all(items, show, reports)
-        episodes = _resolve_all(scripts, show, asked)
+        episodes = _resolve_all(scripts, asked)
         report = BatchReport(reports)
         todo = []
         for episode in episodes:
@@ -148,7 +148,7 @@ def _draft_all(items: Sequence[sources.Item], show: show_file.Show, reports: lis
     """Each item's script in the show's folder: drafted when new, kept when there (never
     replaced); an item already drafted under another name (a feed entry retitled) is found
     by its guid.  Returns the reports of the items that have a script."""
-    by_guid = _scripts_by_guid(show.folder)
+    by_guid = _scripts_by_guid(show) if any(item.guid for item in items) else {}  # only feed entries have one
     asked = columns.DraftSettings(defaults=show.script_defaults(), show_language=show.language)
     with_script = []
     for item in items:
@@ -171,12 +171,12 @@ def _draft_all(items: Sequence[sources.Item], show: show_file.Show, reports: lis
     return with_script
 
 
-def _scripts_by_guid(folder: Path) -> dict[str, Path]:
-    """The scripts in *folder* by their ``guid:`` (those that read)."""
+def _scripts_by_guid(show: show_file.Show) -> dict[str, Path]:
+    """The scripts in the show's folder by their ``guid:`` (those that read)."""
     found: dict[str, Path] = {}
-    for path in sorted(folder.glob("*" + settings.SCRIPT_SUFFIX)):
+    for path in sorted(show.folder.glob("*" + settings.SCRIPT_SUFFIX)):
         try:
-            guid = api.load_script(path).meta.guid
+            guid = api.read_script(path, show).meta.guid
         except PodkitError:
             continue
         if guid:
@@ -184,7 +184,7 @@ def _scripts_by_guid(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _resolve_all(reports: Sequence[ItemReport], show: show_file.Show, asked: RenderSettings) -> list[_Episode]:
+def _resolve_all(reports: Sequence[ItemReport], asked: RenderSettings) -> list[_Episode]:
     """Each script resolved as a render of it in the show would be (the show's format, bitrate and
     base URL; every check made once, before any synthesis); an item that fails here fails alone."""
     episodes = []
@@ -196,7 +196,7 @@ def _resolve_all(reports: Sequence[ItemReport], show: show_file.Show, asked: Ren
             report.state, report.script_state, report.audio = UP_TO_DATE, KEPT, first.audio
             continue
         try:
-            resolved = api.prepare(report.script, api.for_show(asked, show))
+            resolved = api.prepare(report.script, asked)  # in the show's folder: rendered as the show says
         except PodkitError as exc:
             report.fail(exc)
             continue

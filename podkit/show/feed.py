@@ -118,7 +118,7 @@ def collect(show: Show) -> Collected:
             notes.append(f"{script_path.name}: {why}; left out of the feed")
             continue
         try:
-            episodes.append(_feed_episode(script_path, audio, fmt, api.load_script(script_path)))
+            episodes.append(_feed_episode(script_path, audio, fmt, api.read_script(script_path, show)))
         except PodkitError as exc:
             notes.append(f"{exc}; left out of the feed")
     episodes.sort(key=lambda e: (e.published, e.name), reverse=True)
