@@ -45,6 +45,10 @@ class DraftSettings:
     defaults: script.ScriptDefaults | None = None
     show_language: str | None = None
 
+    def in_show_language(self, lang: str) -> bool:
+        """Whether a column in *lang* is in its show's language (then the show's voice reads it)."""
+        return self.show_language is not None and language.primary(lang) == language.primary(self.show_language)
+
 
 @dataclass(frozen=True)
 class Drafted:
@@ -123,10 +127,7 @@ def _drafted(
     seconds = settings.segment_seconds(asked.segment_seconds)
     column = clean(input, data=data)
     defaults = asked.defaults or script.ScriptDefaults()
-    in_show_language = asked.show_language and language.primary(column.language) == language.primary(
-        asked.show_language
-    )
-    if voice is None and defaults.voice and in_show_language:
+    if voice is None and defaults.voice and asked.in_show_language(column.language):
         voice = defaults.voice
     drafted = drafting.draft(
         column,
@@ -167,8 +168,7 @@ def _written_defaults(episode: script.Episode, asked: DraftSettings | None) -> s
     if asked is None or asked.defaults is None:
         return None
     defaults = asked.defaults
-    same = asked.show_language and language.primary(episode.meta.language) == language.primary(asked.show_language)
-    if same and defaults.voice is None:
+    if asked.in_show_language(episode.meta.language) and defaults.voice is None:
         defaults = dataclasses.replace(defaults, voice=language.default_voice(episode.meta.language))
     return defaults
 
