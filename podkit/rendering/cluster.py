@@ -30,7 +30,6 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -47,7 +46,7 @@ from podkit.errors import EngineError, InputError, OutputError, PodkitError
 from podkit.rendering import segment
 from podkit.rendering.cache import Cache, sha256_file
 from podkit.rendering.jobs import SegmentTask, mp3_key
-from podkit.rendering.workers import WORKER_ENV, ErrorHandler, Task, error_of
+from podkit.rendering.workers import WORKER_ENV, ErrorHandler, Task, error_of, without_main_script
 
 #: What a missing ``distributed`` is told as (one line, exit 2).
 MISSING_EXTRA = "the Dask scheduler needs the optional extra: pip install 'podkit[dask]'"
@@ -490,13 +489,10 @@ def _spawning() -> Iterator[None]:
     process's environment is as it was afterwards (Dask's nanny sets the workers' variables,
     OMP_NUM_THREADS and malloc's, in its own process before it spawns them)."""
     environ = dict(os.environ)
-    main = sys.modules.get("__main__")
-    main_file = main.__dict__.pop("__file__", None) if main is not None else None
     try:
-        yield
+        with without_main_script():
+            yield
     finally:
-        if main is not None and main_file is not None:
-            main.__file__ = main_file
         for name in set(os.environ) - set(environ):
             del os.environ[name]
         os.environ.update(environ)

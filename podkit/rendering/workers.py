@@ -9,13 +9,14 @@ and one Piper session per Piper voice it has spoken with, each on one onnxruntim
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -117,29 +118,38 @@ class Role:
 _CAN_MASK = hasattr(signal, "pthread_sigmask")
 
 
+@contextlib.contextmanager
+def without_main_script() -> Iterator[None]:
+    """While processes are spawned (this pool's workers, a Dask LocalCluster's): spawn runs the
+    parent's main script again in the child (as __mp_main__) when it has a file; a worker needs
+    nothing from it, and for the ``podkit`` script that would import the whole CLI (typer and
+    all) in every worker."""
+    main = sys.modules.get("__main__")
+    main_file = main.__dict__.pop("__file__", None) if main is not None else None
+    try:
+        yield
+    finally:
+        if main is not None and main_file is not None:
+            main.__file__ = main_file
+
+
 class _Worker:
     def __init__(self, ctx: Any, role: Role) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, role.start, role.work), daemon=True)
         saved = {k: os.environ.get(k) for k in WORKER_ENV}
         os.environ.update({k: v for k, v in WORKER_ENV.items() if saved[k] is None})
-        # spawn runs the parent's main script again in the child (as __mp_main__) when it
-        # has a file; the worker needs nothing from it, and for the `podkit` script that
-        # would import the whole CLI (typer and all) in every worker
-        main = sys.modules.get("__main__")
-        main_file = main.__dict__.pop("__file__", None) if main is not None else None
         # Ctrl-C reaches the whole process group: a child still starting (before _worker_main
         # ignores it) would print a KeyboardInterrupt traceback.  SIGINT is blocked while it is
         # spawned, so the child starts with it blocked; the parent gets a Ctrl-C pressed meanwhile
         # as soon as it is unblocked.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if _CAN_MASK else None
         try:
-            self.proc.start()  # a spawned child takes the environment as it is now
+            with without_main_script():
+                self.proc.start()  # a spawned child takes the environment as it is now
         finally:
             if blocked is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            if main is not None and main_file is not None:
-                main.__file__ = main_file
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)
