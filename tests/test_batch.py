@@ -173,6 +173,7 @@ def test_an_interrupted_batch_resumes(tmp_path):
     assert seen["total"] > 3
     assert sorted(p.name for p in show.folder.glob("*.episode.md")) == ["harbour.episode.md", "library.episode.md"]
     assert not [p for p in show.folder.iterdir() if p.name.startswith(".") or "tmp" in p.name]
+    assert not list((tmp_path / "cache").glob("*/tmp/*"))  # the killed workers' unfinished files went too
     report = batching.batch([str(tmp_path / "in")], show.folder, cache_dir=tmp_path / "cache")
     assert report.segments_submitted == seen["total"] - 3  # what was made before the interruption is not made again
     assert [i.script_state for i in report.items] == [batching.KEPT, batching.KEPT]

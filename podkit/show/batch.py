@@ -136,7 +136,14 @@ def batch(
                 todo.append(episode)
         if todo:
             executor = cluster.pool() if scheduler is not None else run.LocalPool(workers_wanted, warm)
-            report.segments_submitted = _render_all(todo, Cache(cache_dir), executor, emit)
+            cache = Cache(cache_dir)
+            try:
+                report.segments_submitted = _render_all(todo, cache, executor, emit)
+            except BaseException:
+                # interrupted (Ctrl-C, SIGTERM) or failed: the temporary files of this process and of
+                # the workers it has ended go now, as after a render, not with the next one
+                cache.sweep(own=True)
+                raise
     report.feed, report.feed_note = _write_feed(show)
     if report.feed is not None:
         emit("feed", {"path": str(report.feed)})
